@@ -1,0 +1,35 @@
+"""Errors. Every message says what to fix; split by who must act."""
+
+from __future__ import annotations
+
+
+class AssistantError(Exception):
+    """Base class: the message is meant for the user and says how to fix the problem."""
+
+
+class ConfigError(AssistantError):
+    """A setting is missing or wrong: the message names the setting to change."""
+
+
+class BrandNotFound(AssistantError):
+    """No brand folder with that slug."""
+
+
+class BrandProfileError(AssistantError):
+    """A brand.yaml file is malformed: the message names the file and the key."""
+
+
+class IngestError(AssistantError):
+    """A file could not be ingested as a whole; nothing from it was written."""
+
+
+class ProviderError(AssistantError):
+    """The LLM provider failed after its retries."""
+
+
+class ReviewConflict(AssistantError):
+    """An edit was based on a stale version of a review item."""
+
+
+class IllegalTransition(AssistantError):
+    """A review item cannot move to the requested state."""

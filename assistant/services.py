@@ -1,0 +1,47 @@
+"""Services: everything the CLI and the UI use, built once from settings, lazily.
+
+No module-level singletons: the CLI builds one `Services` per command, the Streamlit app one per
+server process (cached), and each test its own.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from assistant import tokens
+from assistant.brands import Brand, list_brands, load_brand
+from assistant.embeddings import Embedder, build_embedder
+from assistant.knowledge import KnowledgeBase
+from assistant.retrieval import Retriever
+from assistant.settings import Settings, load_settings
+from assistant.vectorstore import VectorStore
+
+
+class Services:
+    def __init__(self, settings: Settings | None = None, *, embedder: Embedder | None = None) -> None:
+        self.settings = settings or load_settings()
+        self.settings.ensure_dirs()
+        self._embedder = embedder
+        tokens.cache_dir(self.settings.cache_dir / "tiktoken")  # pin tiktoken's cache before anything imports it lazily
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return self._embedder or build_embedder(self.settings)
+
+    @cached_property
+    def store(self) -> VectorStore:
+        return VectorStore(self.settings, self.embedder)
+
+    @cached_property
+    def knowledge(self) -> KnowledgeBase:
+        return KnowledgeBase(self.store, self.embedder, max_bytes=self.settings.max_upload_bytes)
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        return Retriever(self.store, self.embedder)
+
+    def brands(self) -> list[Brand]:
+        return list_brands(self.settings.brands_dir)
+
+    def brand(self, slug: str) -> Brand:
+        return load_brand(self.settings.brands_dir, slug)

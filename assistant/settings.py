@@ -1,0 +1,111 @@
+"""Settings: one pydantic-settings class, `ASSISTANT_` prefix, `.env` support, no module singleton."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from assistant.errors import ConfigError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _in_checkout() -> bool:
+    """True when running from a source checkout (pyproject next to the package)."""
+    return (REPO_ROOT / "pyproject.toml").is_file() and (REPO_ROOT / "assistant").is_dir()
+
+
+def default_home() -> Path:
+    """`./.assistant` in a checkout, otherwise the user's data directory."""
+    if _in_checkout():
+        return REPO_ROOT / ".assistant"
+    return Path(platformdirs.user_data_dir("copydesk", appauthor=False))
+
+
+def default_brands_dir() -> Path:
+    if _in_checkout():
+        return REPO_ROOT / "brand_profiles"
+    return Path.cwd() / "brand_profiles"
+
+
+class Settings(BaseSettings):
+    """Every setting of the application. Read from the environment (`ASSISTANT_*`) and `.env`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ASSISTANT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    home: Path = Field(default_factory=default_home, description="All state: Chroma, caches, database.")
+    brands_dir: Path = Field(default_factory=default_brands_dir)
+
+    # Vector store: embedded by default, client-server when a host is given.
+    chroma_host: str | None = None
+    chroma_port: int = Field(default=8000, ge=1, le=65535)
+    chroma_ssl: bool = False
+
+    # Embeddings: the offline model shipped in a wheel, OpenAI's API, or `fake` (hashing; tests only).
+    embedding: Literal["local", "openai", "fake"] = "local"
+    openai_embedding_model: str = "text-embedding-3-small"
+    embedding_batch_size: int = Field(default=32, ge=1, le=2048)
+    embedding_threads: int = Field(default=0, ge=0, description="0: let the engine decide")
+
+    # LLM providers (drafting). `provider=None` means: openai if a key is set, else local.
+    provider: str | None = None
+    model: str | None = None
+    base_url: str | None = None
+    openai_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "ASSISTANT_OPENAI_API_KEY")
+    )
+
+    # Ingestion limits.
+    max_upload_mb: float = Field(default=20.0, gt=0)
+
+    @field_validator("home", "brands_dir")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return Path(value).expanduser().resolve()
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        if self.embedding == "openai" and self.openai_api_key is None:
+            raise ValueError(
+                "ASSISTANT_EMBEDDING=openai needs OPENAI_API_KEY; set it or use ASSISTANT_EMBEDDING=local"
+            )
+        return self
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.home / "chroma"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.home / "cache"
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
+
+    def ensure_dirs(self) -> None:
+        for path in (self.home, self.cache_dir):
+            path.mkdir(parents=True, exist_ok=True)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment, with explicit overrides (tests, CLI flags)."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(f"invalid settings ({problems}); fix the ASSISTANT_* variables or .env") from exc
