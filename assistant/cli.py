@@ -14,10 +14,11 @@ from assistant.errors import AssistantError
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Copydesk: brand-voice drafting desk.")
 
 
-def _services():
+def _services(**overrides):
     from assistant.services import Services
+    from assistant.settings import load_settings
 
-    return Services()
+    return Services(load_settings(**overrides) if overrides else None)
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -141,6 +142,66 @@ def search(
         where = m.get("heading") or f"{m.get('platform', '')} {m.get('posted_at', '')[:10]}".strip()
         extra = f" engagement={m['engagement']}" if "engagement" in m else ""
         typer.echo(f"[{r.kind} {r.score:.3f}] {where}{extra}\n  {r.snippet}")
+
+
+@app.command()
+def draft(
+    brand: Annotated[str, typer.Argument(help="Brand slug.")],
+    platform: Annotated[list[str], typer.Option("--platform", "-p", help="Platform (repeatable).")],
+    brief: Annotated[str, typer.Option("--brief", "-b", help="What the post is about.")],
+    variants: Annotated[int, typer.Option("--variants", "-n", min=1, max=5)] = 1,
+    goal: Annotated[str, typer.Option("--goal", help="awareness | engagement | traffic | conversion | community")] = "engagement",
+    language: Annotated[Optional[str], typer.Option("--language", "-l", help="ISO code; default: the brand's")] = None,
+    link: Annotated[Optional[str], typer.Option("--link")] = None,
+    cta: Annotated[Optional[str], typer.Option("--cta", help="Call to action.")] = None,
+    provider: Annotated[Optional[str], typer.Option("--provider", help="openai | compatible | local | fake")] = None,
+    ui_language: Annotated[str, typer.Option("--ui-language", help="Language of violation messages.")] = "it",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Draft posts for one or more platforms; streams to the terminal, or prints JSON."""
+    from pydantic import ValidationError
+
+    from assistant.drafting import DraftRequest
+
+    try:
+        request = DraftRequest(brand=brand, platforms=platform, brief=brief, goal=goal, language=language,
+                               variants=variants, link=link, call_to_action=cta)
+    except ValidationError as exc:
+        _fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()), 2)
+    drafts = []
+    try:
+        svc = _services(provider=provider) if provider else _services()
+        svc.knowledge.index_brand(svc.brand(brand))  # no-op when the index is fresh
+        drafter = svc.drafter(ui_language=ui_language)
+        if not as_json:
+            info = svc.provider.describe()
+            typer.echo(f"# {info['provider']} / {info['model']}"
+                       + (" (bundled demo model: drafts only show the workflow)" if info["demo_model"] else ""), err=True)
+        for event in drafter.stream(request):
+            if as_json:
+                if event.kind == "done":
+                    drafts.append(event.draft.public())
+                continue
+            if event.kind == "start":
+                typer.echo(f"\n--- {event.platform} · variant {event.variant} ---")
+            elif event.kind == "token":
+                typer.echo(event.text, nl=False)
+            elif event.kind == "repair" and event.text:
+                pass
+            elif event.kind == "done":
+                d = event.draft
+                if d.repaired:
+                    typer.echo(f"\n[repaired] {d.text}")
+                typer.echo("")
+                for v in d.violations:
+                    typer.echo(f"  {v['severity']}: {v['message']}", err=True)
+                cost = "n/a" if d.cost_usd is None else f"${d.cost_usd:.4f}"
+                typer.echo(f"  [{d.provider}/{d.model} · {d.prompt_tokens}+{d.completion_tokens} tokens · {cost} · "
+                           f"{d.latency_ms} ms · {len(d.sources)} sources]", err=True)
+    except AssistantError as exc:
+        _fail(str(exc))
+    if as_json:
+        _print_json(drafts)
 
 
 def main() -> None:  # pragma: no cover - entry point

@@ -33,3 +33,7 @@ class ReviewConflict(AssistantError):
 
 class IllegalTransition(AssistantError):
     """A review item cannot move to the requested state."""
+
+
+class InvalidRequest(AssistantError):
+    """A request is incomplete or inconsistent: the message names the field to fix."""

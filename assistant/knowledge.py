@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 from assistant.brands import Brand
@@ -163,6 +164,36 @@ class KnowledgeBase:
         if not report.errors:
             self.store.set_state(brand.slug, fingerprint=self.fingerprint(brand))
         return report
+
+    # --- the review queue's feedback loop -------------------------------------------------------
+
+    def add_approved(self, slug: str, *, item_id: int | str, text: str, platform: str, approved_at: datetime,
+                     language: str | None = None, extra: Mapping[str, object] | None = None) -> str:
+        """Upsert an approved post as an exemplar (kind `approved`) into `slug`'s collection only.
+        Its key is the review item id: re-approving an edited item replaces its previous exemplar;
+        approving the same text again writes nothing new. Returns the document id."""
+        from assistant.errors import IngestError
+        from assistant.ingestion import content_id, normalize_text
+
+        normalized = normalize_text(text)
+        if not normalized:
+            raise IngestError(f"review item {item_id}: the approved text is empty; nothing to add")
+        if approved_at.tzinfo is None:
+            approved_at = approved_at.replace(tzinfo=timezone.utc)
+        doc_id = content_id(slug, "approved", platform, normalized)
+        key = str(item_id)
+        meta: dict[str, object] = {**(extra or {}), "brand": slug, "kind": "approved", "platform": platform,
+                                   "posted_at": approved_at.isoformat(), "posted_ts": int(approved_at.timestamp()),
+                                   "source": "review-queue", "item_id": key, "key": key, "language": language}
+        doc = KnowledgeDoc(id=doc_id, kind="approved", text=text, metadata=meta)
+        existing = self.store.existing(slug, [doc_id])
+        if doc_id not in existing:
+            self.store.upsert(slug, [doc], self._embed([doc], None))
+        elif _comparable(existing[doc_id]) != _comparable(meta):
+            self.store.update_metadata(slug, {doc_id: meta})
+        stale = self.store.ids_where(slug, {"$and": [{"kind": "approved"}, {"key": key}]})
+        self.store.delete(slug, [i for i in stale if i != doc_id])
+        return doc_id
 
     def counts(self, slug: str) -> dict[str, int]:
         if not self.store.has_collection(slug):

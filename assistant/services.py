@@ -7,6 +7,7 @@ server process (cached), and each test its own.
 from __future__ import annotations
 
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from assistant import tokens
 from assistant.brands import Brand, list_brands, load_brand
@@ -16,12 +17,20 @@ from assistant.retrieval import Retriever
 from assistant.settings import Settings, load_settings
 from assistant.vectorstore import VectorStore
 
+if TYPE_CHECKING:  # drafting pulls in the LLM stack: imported on first use only
+    from assistant.drafting import Drafter
+    from assistant.platforms import PlatformRule
+    from assistant.providers import Provider
+
 
 class Services:
-    def __init__(self, settings: Settings | None = None, *, embedder: Embedder | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, *, embedder: Embedder | None = None,
+                 provider: Provider | None = None) -> None:
         self.settings = settings or load_settings()
         self.settings.ensure_dirs()
         self._embedder = embedder
+        if provider is not None:
+            self.provider = provider  # overrides the cached property
         tokens.cache_dir(self.settings.cache_dir / "tiktoken")  # pin tiktoken's cache before anything imports it lazily
 
     @cached_property
@@ -39,6 +48,27 @@ class Services:
     @cached_property
     def retriever(self) -> Retriever:
         return Retriever(self.store, self.embedder)
+
+    @cached_property
+    def provider(self) -> Provider:
+        from assistant.providers import build_provider
+
+        return build_provider(self.settings)
+
+    @cached_property
+    def rules(self) -> dict[str, PlatformRule]:
+        from assistant.platforms import get_rules
+
+        return get_rules(self.settings.platform_overrides)
+
+    def drafter(self, ui_language: str = "it", provider: Provider | None = None) -> Drafter:
+        from assistant.drafting import Drafter
+        from assistant.providers import price_table
+
+        return Drafter(retriever=self.retriever, provider=provider or self.provider,
+                       prices=price_table(self.settings), rules=self.rules, load_brand=self.brand,
+                       prompt_budget=self.settings.prompt_budget, max_output_tokens=self.settings.max_output_tokens,
+                       ui_language=ui_language)
 
     def brands(self) -> list[Brand]:
         return list_brands(self.settings.brands_dir)

@@ -61,12 +61,28 @@ class Settings(BaseSettings):
     provider: str | None = None
     model: str | None = None
     base_url: str | None = None
+    local_model_path: Path | None = Field(default=None, description="Any GGUF for the local provider.")
+    local_threads: int = Field(default=1, ge=1, le=64, description="1 is faster on 2 cores shared with the app.")
+    local_context: int = Field(default=4096, ge=512)
+    llm_timeout: float = Field(default=60.0, gt=0, description="Seconds per LLM request.")
+    llm_max_retries: int = Field(default=2, ge=0, le=10, description="SDK retries on 429/5xx/connection errors.")
+    max_output_tokens: int = Field(default=400, ge=16, le=4096)
+    prompt_budget: int = Field(default=2000, ge=300, description="Max prompt tokens; sources are trimmed to fit.")
+    prices: dict[str, tuple[float, float]] = Field(
+        default_factory=dict, description='USD per 1M tokens, e.g. {"my-model": [0.5, 1.5]}.'
+    )
+    platform_overrides: dict[str, dict[str, object]] = Field(
+        default_factory=dict, description='Platform rule overrides, e.g. {"mastodon": {"limit": 1000}}.'
+    )
     openai_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "ASSISTANT_OPENAI_API_KEY")
     )
 
     # Ingestion limits.
     max_upload_mb: float = Field(default=20.0, gt=0)
+
+    # Review queue database: any SQLAlchemy URL; default a SQLite file under home (see `db_url`).
+    database_url: str | None = None
 
     @field_validator("home", "brands_dir")
     @classmethod
@@ -92,6 +108,11 @@ class Settings(BaseSettings):
     @property
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 1024 * 1024)
+
+    @property
+    def db_url(self) -> str:
+        """ASSISTANT_DATABASE_URL, else a SQLite file in home."""
+        return self.database_url or f"sqlite:///{self.home}/copydesk.db"
 
     def ensure_dirs(self) -> None:
         for path in (self.home, self.cache_dir):

@@ -26,7 +26,9 @@ def cli_env(monkeypatch, tmp_path, brands_dir, hash_embedder):
     import assistant.cli as cli
 
     from assistant.services import Services
-    monkeypatch.setattr(cli, "_services", lambda: Services(embedder=hash_embedder))
+    from assistant.settings import load_settings
+
+    monkeypatch.setattr(cli, "_services", lambda **kw: Services(load_settings(**kw), embedder=hash_embedder))
     return brands_dir
 
 
@@ -132,3 +134,27 @@ def test_client_server_chroma(chroma_server, tmp_path, brands_dir, hash_embedder
     assert svc.knowledge.index_brand(svc.brand("bottega-pasubio")) is None  # state lives with the collection
     hits = svc.retriever.retrieve("bottega-pasubio", "lana", k=2, kind="post")
     assert len(hits) == 2 and all(h.metadata["brand"] == "bottega-pasubio" for h in hits)
+
+
+def test_draft_json_and_streaming(cli_env, monkeypatch):
+    code, _, err = run("ingest", "bottega-pasubio")
+    assert code == 0, err
+    code, out, err = run("draft", "bottega-pasubio", "--platform", "instagram", "--platform", "x",
+                         "--brief", "Filò del giovedì: si riparte", "--variants", "2", "--provider", "fake", "--json")
+    assert code == 0, err
+    drafts = json.loads(out)
+    assert [(d["platform"], d["variant"]) for d in drafts] == [("instagram", 1), ("instagram", 2), ("x", 1), ("x", 2)]
+    for d in drafts:
+        assert {"text", "sources", "provider", "model", "prompt_version", "prompt_tokens", "completion_tokens",
+                "cost_usd", "latency_ms", "violations"} <= set(d)
+        assert d["provider"] == "fake" and "Filò del giovedì" in d["text"] and d["sources"]
+    code, out, err = run("draft", "bottega-pasubio", "-p", "instagram", "-b", "Filò del giovedì", "--provider", "fake")
+    assert code == 0 and "--- instagram · variant 1 ---" in out and "Filò del giovedì" in out
+    assert "fake / fake-echo-1" in err
+
+
+def test_draft_bad_input(cli_env):
+    code, _, err = run("draft", "bottega-pasubio", "-p", "myspace", "-b", "x y z", "--provider", "fake")
+    assert code == 2 and "unknown platform" in err
+    code, _, err = run("draft", "bottega-pasubio", "-p", "x", "-b", "ciao a tutti", "--provider", "gemini")
+    assert code == 1 and "unknown provider" in err
