@@ -156,9 +156,13 @@ def draft(
     cta: Annotated[Optional[str], typer.Option("--cta", help="Call to action.")] = None,
     provider: Annotated[Optional[str], typer.Option("--provider", help="openai | compatible | local | fake")] = None,
     ui_language: Annotated[str, typer.Option("--ui-language", help="Language of violation messages.")] = "it",
+    queue: Annotated[bool, typer.Option("--queue", help="Put the drafts in the review queue (needs --by).")] = False,
+    by: Annotated[Optional[str], typer.Option("--by", help="Your name, recorded in the review queue.")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Draft posts for one or more platforms; streams to the terminal, or prints JSON."""
+    if queue and not (by or "").strip():
+        _fail("--queue needs --by NAME (who puts the drafts in the review queue)", 2)
     from pydantic import ValidationError
 
     from assistant.drafting import DraftRequest
@@ -178,9 +182,13 @@ def draft(
             typer.echo(f"# {info['provider']} / {info['model']}"
                        + (" (bundled demo model: drafts only show the workflow)" if info["demo_model"] else ""), err=True)
         for event in drafter.stream(request):
+            if event.kind == "done" and queue:
+                item = svc.review.add_draft(event.draft, by=by, submit=True)
+                if not as_json:
+                    typer.echo(f"  queued as item {item.id} ({item.state})", err=True)
             if as_json:
                 if event.kind == "done":
-                    drafts.append(event.draft.public())
+                    drafts.append(event.draft.public() | ({"queue_item": item.id} if queue else {}))
                 continue
             if event.kind == "start":
                 typer.echo(f"\n--- {event.platform} · variant {event.variant} ---")
@@ -202,6 +210,11 @@ def draft(
         _fail(str(exc))
     if as_json:
         _print_json(drafts)
+
+
+from assistant.cli_queue import queue_app  # noqa: E402  (the sub-app imports `_services` from here lazily)
+
+app.add_typer(queue_app, name="queue")
 
 
 def main() -> None:  # pragma: no cover - entry point

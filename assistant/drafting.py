@@ -344,6 +344,8 @@ def _rules_block(rule) -> str:
         lines.append(f"Every link counts as {rule.url_weight} characters")
     if getattr(rule, "max_hashtags", None):
         lines.append(f"At most {rule.max_hashtags} hashtags")
+    if getattr(rule, "max_topic_tags", None):
+        lines.append(f"At most {rule.max_topic_tags} topic tag(s)")
     if getattr(rule, "max_links", None):
         lines.append(f"At most {rule.max_links} links")
     if getattr(rule, "links_clickable", True) is False:

@@ -99,6 +99,7 @@ class ParsedFile:
     encoding: str = ""
     delimiter: str = ""
     mapping: dict[str, str] = field(default_factory=dict)
+    header: list[str] = field(default_factory=list)
 
 
 # --- ids ----------------------------------------------------------------------------------------
@@ -234,6 +235,31 @@ def engagement_of(likes: int | None, comments: int | None, shares: int | None) -
 
 # --- posts --------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class SniffedCSV:
+    """What a posts file looks like before parsing: for a mapping preview the user can correct."""
+
+    text: str
+    encoding: str
+    delimiter: str
+    header: list[str]
+    mapping: dict[str, str]
+
+
+def sniff_csv(raw: bytes, source: str) -> SniffedCSV:
+    """Decode, detect the delimiter, read the header, guess the mapping. Raises on unreadable files."""
+    text, encoding = decode_bytes(raw, source)
+    delimiter = _detect_delimiter(text)
+    try:
+        header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+    except StopIteration as exc:
+        raise IngestError(f"{source}: the file is empty; it needs a header row and at least one post") from exc
+    except csv.Error as exc:
+        raise IngestError(f"{source}: not a readable CSV ({exc})") from exc
+    header = [h.strip() for h in header]
+    return SniffedCSV(text, encoding, delimiter, header, guess_mapping(header))
+
+
 def parse_posts_csv(
     raw: bytes,
     *,
@@ -243,17 +269,11 @@ def parse_posts_csv(
     default_platform: str | None = None,
 ) -> ParsedFile:
     """Parse a posts export. `mapping` ({our_field: their_column}) overrides the guessed one."""
-    text, encoding = decode_bytes(raw, source)
-    delimiter = _detect_delimiter(text)
+    sniffed = sniff_csv(raw, source)
+    text, encoding, delimiter, header = sniffed.text, sniffed.encoding, sniffed.delimiter, sniffed.header
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    try:
-        header = next(reader)
-    except StopIteration as exc:
-        raise IngestError(f"{source}: the file is empty; it needs a header row and at least one post") from exc
-    except csv.Error as exc:
-        raise IngestError(f"{source}: not a readable CSV ({exc})") from exc
-    header = [h.strip() for h in header]
-    guessed = guess_mapping(header)
+    next(reader)
+    guessed = dict(sniffed.mapping)
     if mapping:
         unknown_fields = set(mapping) - set(POST_FIELDS)
         if unknown_fields:
@@ -275,7 +295,8 @@ def parse_posts_csv(
             f"{', '.join(COLUMN_ALIASES['text'][:6])} or pass a mapping such as text=<your column>"
         )
     col_index = {fld: header.index(col) for fld, col in guessed.items()}
-    result = ParsedFile(source=source, kind="post", encoding=encoding, delimiter=delimiter, mapping=dict(guessed))
+    result = ParsedFile(source=source, kind="post", encoding=encoding, delimiter=delimiter, mapping=dict(guessed),
+                        header=header)
     seen: dict[str, int] = {}
     try:
         rows = list(reader)

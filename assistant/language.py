@@ -77,6 +77,7 @@ def _weights() -> dict[str, dict[str, float]]:
 
 
 _WEIGHTS = _weights()
+LANGUAGES: tuple[str, ...] = tuple(_FUNCTION_WORDS)
 
 
 def words(text: str) -> list[str]:
@@ -100,13 +101,22 @@ def _evidence(token: str) -> dict[str, float]:
     return found
 
 
+def _tally(text: str) -> tuple[dict[str, float], int]:
+    """Evidence per language, and how many words were evidence for some language."""
+    result = dict.fromkeys(_FUNCTION_WORDS, 0.0)
+    recognised = 0
+    seen: dict[str, dict[str, float]] = {}
+    for token in words(text):
+        evidence = seen[token] if token in seen else seen.setdefault(token, _evidence(token))
+        recognised += bool(evidence)
+        for lang, score in evidence.items():
+            result[lang] += score
+    return result, recognised
+
+
 def scores(text: str) -> dict[str, float]:
     """Evidence per language (higher is more likely); exposed for tests and debugging."""
-    result = dict.fromkeys(_FUNCTION_WORDS, 0.0)
-    for token in words(text):
-        for lang, score in _evidence(token).items():
-            result[lang] += score
-    return result
+    return _tally(text)[0]
 
 
 def detect(text: str) -> str | None:
@@ -116,9 +126,10 @@ def detect(text: str) -> str | None:
     typical ending or letter). "Too close": the best language does not beat the runner-up by half
     again its score and by at least one whole word.
     """
-    if sum(1 for token in words(text) if _evidence(token)) < MIN_WORDS:
+    result, recognised = _tally(text)
+    if recognised < MIN_WORDS:
         return None
-    ranked = sorted(scores(text).items(), key=lambda item: item[1], reverse=True)
+    ranked = sorted(result.items(), key=lambda item: item[1], reverse=True)
     (best, top), (_, second) = ranked[0], ranked[1]
     if top < 1.5 or top < second * 1.5 or top - second < 1.0:
         return None

@@ -6,8 +6,10 @@ so the UI can highlight them and a person decides what to change.
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -109,7 +111,8 @@ def get_rules(overrides: dict[str, dict] | None = None) -> dict[str, PlatformRul
     for platform, fields in (overrides or {}).items():
         if platform not in rules:
             raise ConfigError(f"unknown platform '{platform}' in platform overrides: use one of {', '.join(PLATFORMS)}")
-        fields = dict(fields or {})
+        if not isinstance(fields, dict):
+            raise ConfigError(f"platform overrides for '{platform}' must be a mapping such as {{\"limit\": 1000}}")
         for key in fields:
             if key == "name" or key not in PlatformRule.model_fields:
                 allowed = ", ".join(k for k in PlatformRule.model_fields if k != "name")
@@ -142,7 +145,7 @@ _TLDS = ("com|org|net|edu|gov|info|biz|io|ai|app|dev|co|me|tv|eu|shop|store|onli
          "cloud|art|eco|travel|wine|cafe|club|design|studio|agency|email|page|social|link|live|world")
 # Link candidates: a URL with its protocol, or a run that contains ".letters" (checked by _bare_link).
 # Both start only where a token starts, so scanning stays linear even on "a.a.a.a…".
-_LINK = regex.compile(
+_LINK = re.compile(  # stdlib re: the regex module backtracks quadratically on this pattern
     r"(?<![\w@#$./-])"  # not inside a word, an e-mail address, a hashtag or a path
     r"(?:(?i:https?://)[^\s<>\"]+|[A-Za-z0-9][A-Za-z0-9.-]*\.[A-Za-z]{2,}[^\s<>\"]*)"
 )
@@ -183,9 +186,9 @@ def links(text: str) -> list[tuple[str, int, int]]:
     """
     found = []
     for m in _LINK.finditer(text):
-        if m.group()[:4].lower() == "http":
+        if m.group().lower().startswith(("http://", "https://")):
             url = _trim(m.group())
-            if "://" in url and not url.endswith("://"):
+            if not url.endswith("://"):
                 found.append((url, m.start(), m.start() + len(url)))
         elif url := _bare_link(m.group()):
             found.append((url, m.start(), m.start() + len(url)))
@@ -194,9 +197,14 @@ def links(text: str) -> list[tuple[str, int, int]]:
 
 def hashtags(text: str) -> list[tuple[str, int, int]]:
     """Hashtags as (tag with '#', start, end); a tag needs a letter, tags inside links are skipped."""
-    inside = [(s, e) for _, s, e in links(text)]
-    return [(m.group(), m.start(), m.end()) for m in _HASHTAG.finditer(text)
-            if not any(s <= m.start() < e for s, e in inside)]
+    found_links = links(text)
+    starts = [s for _, s, _ in found_links]
+
+    def in_link(pos: int) -> bool:
+        i = bisect.bisect_right(starts, pos) - 1
+        return i >= 0 and pos < found_links[i][2]
+
+    return [(m.group(), m.start(), m.end()) for m in _HASHTAG.finditer(text) if not in_link(m.start())]
 
 
 def _is_emoji(cluster: str) -> bool:
@@ -413,7 +421,7 @@ def validate(text: str, platform: str, brand: BrandProfile | None = None, *, ui_
 
     if brand is not None:
         out.extend(_brand_violations(text, brand, tags, v))
-    if expected_language:
+    if expected_language and expected_language.lower() in language.LANGUAGES:
         detected = language.detect(text)
         if detected and detected != expected_language.lower():
             out.append(v("wrong_language", "warning", brand_rule=True,
@@ -422,7 +430,8 @@ def validate(text: str, platform: str, brand: BrandProfile | None = None, *, ui_
     return out
 
 
-def _brand_violations(text: str, brand: BrandProfile, tags: list[tuple[str, int, int]], v) -> list[Violation]:
+def _brand_violations(text: str, brand: BrandProfile, tags: list[tuple[str, int, int]],
+                      v: Callable[..., Violation]) -> list[Violation]:
     out = [v("banned_word", "error", (s, e), brand_rule=True, word=word, found=text[s:e])
            for word, s, e in find_phrases(text, brand.banned_words)]
     present = {unicodedata.normalize("NFC", tag[1:]).casefold() for tag, _, _ in tags}

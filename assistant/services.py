@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # drafting pulls in the LLM stack: imported on first use only
     from assistant.drafting import Drafter
     from assistant.platforms import PlatformRule
     from assistant.providers import Provider
+    from assistant.review import ReviewQueue
 
 
 class Services:
@@ -69,6 +70,13 @@ class Services:
                        prices=price_table(self.settings), rules=self.rules, load_brand=self.brand,
                        prompt_budget=self.settings.prompt_budget, max_output_tokens=self.settings.max_output_tokens,
                        ui_language=ui_language)
+
+    @cached_property
+    def review(self) -> ReviewQueue:
+        """The review queue (migrated on first use), wired to brand rules and the exemplar loop."""
+        from assistant.review import ReviewQueue
+
+        return ReviewQueue.from_services(self)
 
     def brands(self) -> list[Brand]:
         return list_brands(self.settings.brands_dir)

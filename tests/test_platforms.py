@@ -79,7 +79,7 @@ def test_overrides_apply_without_touching_defaults():
     ("overrides", "named"),
     [({"myspace": {"limit": 10}}, "myspace"), ({"mastodon": {"lenght": 10}}, "lenght"),
      ({"mastodon": {"name": "x"}}, "name"), ({"mastodon": {"limit": -5}}, "mastodon.limit"),
-     ({"x": {"counting": "bytes"}}, "x.counting")],
+     ({"x": {"counting": "bytes"}}, "x.counting"), ({"mastodon": 1000}, "'mastodon' must be a mapping")],
 )
 def test_bad_overrides_raise_config_error_naming_them(overrides, named):
     with pytest.raises(ConfigError, match=re.escape(named)):
@@ -189,17 +189,20 @@ def test_tiktok_counts_utf16_units_and_others_code_points():
 
 def test_links_helper():
     text = ("Scriveteci a info@villamoranda.it o su www.villamoranda.it/contatti. Programma: "
-            "(https://it.wikipedia.org/wiki/Mira_(Italia)), sito.it e fine.Il resto; https://x.com/a?b=1!")
+            "(https://it.wikipedia.org/wiki/Mira_(Italia)), sito.it e fine.Il resto; https://x.com/a?b=1! "
+            "httpbin.org/get, 1.6 giorni, Sig.ra Rossi, http:// e Example.com.")
     assert [url for url, _, _ in links(text)] == [
-        "www.villamoranda.it/contatti", "https://it.wikipedia.org/wiki/Mira_(Italia)", "https://x.com/a?b=1"]
+        "www.villamoranda.it/contatti", "https://it.wikipedia.org/wiki/Mira_(Italia)", "https://x.com/a?b=1",
+        "httpbin.org/get", "Example.com"]
     for url, start, end in links(text):
         assert text[start:end] == url
 
 
 def test_hashtags_helper():
-    text = "Il #filò del giovedì #BottegaPasubio #2025 https://x.com/p#frag a#b &#39; ＃Schio"
+    text = ("Il #filò del giovedì #BottegaPasubio #2025 https://x.com/p#frag a#b &#39; ＃Schio "
+            "https://x.com/?q=#nontag #dopo")
     found = hashtags(text)
-    assert [tag for tag, _, _ in found] == ["#filò", "#BottegaPasubio", "＃Schio"]
+    assert [tag for tag, _, _ in found] == ["#filò", "#BottegaPasubio", "＃Schio", "#dopo"]
     for tag, start, end in found:
         assert text[start:end] == tag
 
@@ -342,6 +345,7 @@ def test_wrong_language_is_a_warning():
     assert validate(english, "facebook", expected_language="en") == []
     assert validate("ok 👍", "facebook", expected_language="it") == []  # too short to tell
     assert validate(english, "facebook") == []  # nothing expected, nothing checked
+    assert validate(english, "facebook", expected_language="nl") == []  # a language we cannot recognise
 
 
 # --- messages and shape -----------------------------------------------------------------------
@@ -385,6 +389,15 @@ def test_violation_as_dict_and_has_errors():
     assert data == {"code": "too_many_hashtags", "severity": "error", "message": violations[0].message,
                     "span": [20, 22], "platform": "instagram"}
     assert has_errors(violations) and not has_errors(validate("Ciao #t", "threads"))
+
+
+def test_pathological_inputs_finish():
+    # Guards against catastrophic regex backtracking (not a timing test: a regression would hang).
+    profile = brand(banned_words=["low cost"], required_hashtags=["#Acme"], emoji="sparing")
+    for text in ("a." * 30000, "ab-." * 15000, "#" + "1" * 60000, "https://" + "a" * 60000,
+                 ("#tag https://x.co/a " * 3000), "e" + "\u0301" * 60000):
+        violations = validate(text, "facebook", profile, expected_language="it")
+        assert codes(violations)[-1] == "missing_required_hashtag"  # every check ran to the end
 
 
 # --- the demo brands comply with their own rules ----------------------------------------------

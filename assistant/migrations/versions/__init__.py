@@ -1,0 +1,1 @@
+"""Append-only, named migration files: never edit one that has shipped, add the next one."""

@@ -1,0 +1,57 @@
+"""What every page shares: services built once per configuration, the UI language, the chosen
+brand, the reviewer's name, and error display. No business logic here."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+
+from assistant.errors import AssistantError
+from assistant.i18n import t as _t
+from assistant.services import Services
+
+
+@st.cache_resource(show_spinner=False)
+def _services(config_key: tuple) -> Services:
+    return Services()
+
+
+def services() -> Services:
+    """One Services per configuration (tests change ASSISTANT_* between runs in one process)."""
+    key = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("ASSISTANT_") or k == "OPENAI_API_KEY"))
+    return _services(key)
+
+
+def lang() -> str:
+    return st.session_state.get("ui_lang", "it")
+
+
+def t(key: str, **values: object) -> str:
+    return _t(key, lang(), **values)
+
+
+def brand_slug() -> str | None:
+    return st.session_state.get("brand")
+
+
+def reviewer() -> str:
+    """The authenticated user's name when Streamlit auth is configured, else the name typed in."""
+    try:
+        user = st.user
+        if getattr(user, "is_logged_in", False):
+            return str(user.get("name") or user.get("email") or "")
+    except Exception:  # auth not configured
+        pass
+    return (st.session_state.get("reviewer_name") or "").strip()
+
+
+@contextmanager
+def shown_errors() -> Iterator[None]:
+    """Library errors become a clear message (they already say what to do); nothing else is lost."""
+    try:
+        yield
+    except AssistantError as exc:
+        st.error(t("error.prefix", message=exc), icon="⚠️")

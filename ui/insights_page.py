@@ -1,0 +1,64 @@
+"""Insights: approval and AI-text-kept per platform and over time, time to approval, drafts per
+provider/model, token cost per brand per month. Every chart has its table and a CSV download."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from assistant import insights
+from ui.common import brand_slug, services, shown_errors, t
+
+svc = services()
+ALL = "*"
+brands = {b.slug: b.profile.name for b in svc.brands()}
+
+st.title(t("insights.title"))
+scope = st.radio(t("insights.scope"), [brand_slug(), ALL], horizontal=True, key="ins_scope",
+                 format_func=lambda s: t("review.all") if s == ALL else brands[s])
+
+
+def section(title: str, key: str, rows: list[dict], chart) -> None:
+    st.subheader(title)
+    if not rows:
+        st.caption(t("insights.no_data"))
+        return
+    df = pd.DataFrame(rows)
+    st.altair_chart(chart(df), width="stretch")
+    with st.expander(t("insights.table")):
+        st.dataframe(df, hide_index=True, width="stretch")
+        st.download_button(t("insights.csv"), df.to_csv(index=False).encode("utf-8"), file_name=f"{key}.csv",
+                           mime="text/csv", key=f"csv-{key}")
+
+
+with shown_errors():
+    facts = insights.facts(svc.review, brand=None if scope == ALL else scope)
+    total = len(facts)
+    decided = sum(f.decided for f in facts)
+    approved = sum(f.approved for f in facts)
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric(t("insights.items"), total)
+    c2.metric(t("insights.approved"), approved)
+    c3.metric(t("insights.approval_rate"), f"{approved / decided:.0%}" if decided else "—")
+    kept = insights.by_platform(facts)
+    pooled = [r for r in kept if r["ai_text_kept"] is not None]
+    v0_total = sum(f.words_v0 or 0 for f in facts if f.approved and f.words_v0)
+    kept_total = sum(f.kept_words or 0 for f in facts if f.approved and f.words_v0)
+    c4.metric(t("insights.ai_text_kept"), f"{kept_total / v0_total:.0%}" if v0_total else "—")
+
+    section(t("insights.by_platform"), "by_platform", kept, lambda df: alt.Chart(
+        df.melt(id_vars=["platform"], value_vars=["approval_rate", "ai_text_kept"], var_name="metric")
+    ).mark_bar().encode(x=alt.X("platform:N", title=None), xOffset="metric:N",
+                        y=alt.Y("value:Q", axis=alt.Axis(format="%"), title=None), color="metric:N"))
+    section(t("insights.over_time"), "over_time", insights.over_time(facts), lambda df: alt.Chart(
+        df.melt(id_vars=["week"], value_vars=["approval_rate", "ai_text_kept"], var_name="metric")
+    ).mark_line(point=True).encode(x=alt.X("week:N", title=None), y=alt.Y("value:Q", axis=alt.Axis(format="%"),
+                                                                          title=None), color="metric:N"))
+    section(t("insights.time_to_approval"), "time_to_approval", insights.time_to_approval(facts),
+            lambda df: alt.Chart(df).mark_bar().encode(x=alt.X("platform:N", title=None),
+                                                       y=alt.Y("median_hours:Q", title=t("insights.hours"))))
+    section(t("insights.by_model"), "by_model", insights.by_model(facts), lambda df: alt.Chart(df).mark_bar().encode(
+        x=alt.X("items:Q", title=t("insights.drafts")), y=alt.Y("model:N", title=None), color="provider:N"))
+    section(t("insights.cost"), "cost_by_month", insights.cost_by_month(facts), lambda df: alt.Chart(df).mark_bar().encode(
+        x=alt.X("month:N", title=None), y=alt.Y("cost_usd:Q", title="USD"), color="brand:N"))
