@@ -90,7 +90,8 @@ def render_card(d: Draft) -> None:
                         where += f" · {t('search.engagement', value=m['engagement'])}"
                 st.markdown(f"**{where}** · {t('search.score', score=s.score)}")
                 st.caption(s.text)
-        edited = st.text_area(t("draft.edit"), value=d.text, key=f"edit-{d.id}", height=140)
+        st.session_state.setdefault(f"edit-{d.id}", d.text)
+        edited = st.text_area(t("draft.edit"), key=f"edit-{d.id}", height=140)
         c1, c2 = st.columns(2)
         if c1.button(t("draft.refine_this"), key=f"refine-{d.id}", width="stretch"):
             st.session_state["refine_target"] = d.id

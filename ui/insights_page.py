@@ -42,23 +42,32 @@ with shown_errors():
     c2.metric(t("insights.approved"), approved)
     c3.metric(t("insights.approval_rate"), f"{approved / decided:.0%}" if decided else "—")
     kept = insights.by_platform(facts)
-    pooled = [r for r in kept if r["ai_text_kept"] is not None]
     v0_total = sum(f.words_v0 or 0 for f in facts if f.approved and f.words_v0)
     kept_total = sum(f.kept_words or 0 for f in facts if f.approved and f.words_v0)
     c4.metric(t("insights.ai_text_kept"), f"{kept_total / v0_total:.0%}" if v0_total else "—")
 
-    section(t("insights.by_platform"), "by_platform", kept, lambda df: alt.Chart(
-        df.melt(id_vars=["platform"], value_vars=["approval_rate", "ai_text_kept"], var_name="metric")
-    ).mark_bar().encode(x=alt.X("platform:N", title=None), xOffset="metric:N",
-                        y=alt.Y("value:Q", axis=alt.Axis(format="%"), title=None), color="metric:N"))
+    def rates(df: pd.DataFrame, by: str) -> pd.DataFrame:
+        """Long form with translated metric names, for a two-series chart."""
+        long = df.melt(id_vars=[by], value_vars=["approval_rate", "ai_text_kept"], var_name="metric")
+        long["metric"] = long["metric"].map({"approval_rate": t("insights.approval_rate"),
+                                             "ai_text_kept": t("insights.ai_text_kept")})
+        return long
+
+    x_axis = alt.Axis(labelAngle=0)
+    section(t("insights.by_platform"), "by_platform", kept, lambda df: alt.Chart(rates(df, "platform")).mark_bar()
+            .encode(x=alt.X("platform:N", title=None, axis=x_axis), xOffset="metric:N",
+                    y=alt.Y("value:Q", axis=alt.Axis(format="%"), title=None),
+                    color=alt.Color("metric:N", title=None, legend=alt.Legend(orient="bottom"))))
     section(t("insights.over_time"), "over_time", insights.over_time(facts), lambda df: alt.Chart(
-        df.melt(id_vars=["week"], value_vars=["approval_rate", "ai_text_kept"], var_name="metric")
-    ).mark_line(point=True).encode(x=alt.X("week:N", title=None), y=alt.Y("value:Q", axis=alt.Axis(format="%"),
-                                                                          title=None), color="metric:N"))
+        rates(df, "week")).mark_line(point=True).encode(
+        x=alt.X("week:N", title=None, axis=x_axis), y=alt.Y("value:Q", axis=alt.Axis(format="%"), title=None),
+        color=alt.Color("metric:N", title=None, legend=alt.Legend(orient="bottom"))))
     section(t("insights.time_to_approval"), "time_to_approval", insights.time_to_approval(facts),
-            lambda df: alt.Chart(df).mark_bar().encode(x=alt.X("platform:N", title=None),
-                                                       y=alt.Y("median_hours:Q", title=t("insights.hours"))))
+            lambda df: alt.Chart(df).mark_bar().encode(
+                x=alt.X("platform:N", title=None, axis=x_axis),
+                y=alt.Y("median_hours:Q", title=t("insights.hours"), axis=alt.Axis(format=".2f"))))
     section(t("insights.by_model"), "by_model", insights.by_model(facts), lambda df: alt.Chart(df).mark_bar().encode(
         x=alt.X("items:Q", title=t("insights.drafts")), y=alt.Y("model:N", title=None), color="provider:N"))
     section(t("insights.cost"), "cost_by_month", insights.cost_by_month(facts), lambda df: alt.Chart(df).mark_bar().encode(
-        x=alt.X("month:N", title=None), y=alt.Y("cost_usd:Q", title="USD"), color="brand:N"))
+        x=alt.X("month:N", title=None, axis=x_axis), y=alt.Y("cost_usd:Q", title="USD", axis=alt.Axis(format="$.4f")),
+        color=alt.Color("brand:N", title=None)))

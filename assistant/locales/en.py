@@ -122,7 +122,7 @@ STRINGS: dict[str, str] = {
     'review.changed_meanwhile': 'The item changed meanwhile (now version {version}): if you save, you will see both versions to merge.',
     'review.comment': 'Add a comment',
     'review.conflict': 'Someone changed this item while you were working (it is now at version {version}, by {author}). Nothing was overwritten: merge the changes and save.',
-    'review.count': '{total} items',
+    'review.count': 'Items: {total}',
     'review.current': 'Current text (v{n}), changes since v0',
     'review.edit_text': 'Text',
     'review.empty': 'No items with these filters.',

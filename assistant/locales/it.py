@@ -122,7 +122,7 @@ STRINGS: dict[str, str] = {
     'review.changed_meanwhile': "Nel frattempo l'elemento è cambiato (ora versione {version}): se salvi, ti mostriamo entrambe le versioni da unire.",
     'review.comment': 'Aggiungi un commento',
     'review.conflict': 'Qualcuno ha modificato questo elemento mentre lavoravi (ora è alla versione {version}, di {author}). Niente è stato sovrascritto: unisci le modifiche e salva.',
-    'review.count': '{total} elementi',
+    'review.count': 'Elementi: {total}',
     'review.current': 'Testo attuale (v{n}), modifiche rispetto a v0',
     'review.edit_text': 'Testo',
     'review.empty': 'Nessun elemento con questi filtri.',
