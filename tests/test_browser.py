@@ -5,6 +5,7 @@ Screenshots of each page go to test-artifacts/screenshots/."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -90,11 +91,28 @@ def test_main_flow_in_chromium(app_url, tmp_path):
         page.screenshot(path=str(ARTIFACTS / "03-review.png"), full_page=True)
         page.get_by_role("tab", name="Decidi").click()
         page.get_by_role("button", name="Approva").click()
-        expect(page.get_by_text("approvato").first).to_be_visible()
+        expect(page.get_by_text(re.compile(r"^approvato · versione"))).to_be_visible()
         page.screenshot(path=str(ARTIFACTS / "04-approved.png"), full_page=True)
 
         page.get_by_role("link", name="Libreria del brand").click()
         expect(page.get_by_role("heading", name="Libreria di Bottega Pasubio")).to_be_visible()
+        page.get_by_role("tab", name="Carica file").click()
+        export = tmp_path / "esportazione.csv"  # as Italian Excel saves it: cp1252 and semicolons
+        export.write_bytes("Data;Messaggio;Mi piace\n01/10/2026 18:00;Più lana, più calore: è arrivato l'autunno;12\n"
+                           "02/10/2026 09:30;Perché rammendare? Perché dura di più;7\n".encode("cp1252"))
+        page.locator("input[type=file]").first.set_input_files(str(export))
+        expect(page.get_by_text("Codifica cp1252")).to_be_visible()
+        expect(page.get_by_text("2 post pronti")).to_be_visible()
+        expect(page.get_by_role("button", name="Importa i post")).to_be_visible()
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(ARTIFACTS / "05-library-upload.png"), full_page=True)
+        page.get_by_role("button", name="Importa i post").click()
+        expect(page.get_by_text("Aggiunti 2")).to_be_visible()
+        page.get_by_role("tab", name="Cosa vedrà il modello").click()
+        search = page.get_by_placeholder("es. laboratorio di maglia per principianti")
+        search.fill("autunno lana calore")
+        search.press("Enter")
+        expect(page.get_by_text("Più lana, più calore").first).to_be_visible()
         page.screenshot(path=str(ARTIFACTS / "05-library.png"), full_page=True)
 
         page.get_by_role("link", name="Risultati").click()
@@ -103,5 +121,6 @@ def test_main_flow_in_chromium(app_url, tmp_path):
         page.wait_for_timeout(1000)  # let the charts draw before the picture
         page.screenshot(path=str(ARTIFACTS / "06-insights.png"), full_page=True)
         browser.close()
-    for name in ("01-draft-empty", "02-drafts", "03-review", "04-approved", "05-library", "06-insights"):
+    for name in ("01-draft-empty", "02-drafts", "03-review", "04-approved", "05-library-upload", "05-library",
+                 "06-insights"):
         assert (ARTIFACTS / f"{name}.png").stat().st_size > 10_000

@@ -158,3 +158,16 @@ def test_draft_bad_input(cli_env):
     assert code == 2 and "unknown platform" in err
     code, _, err = run("draft", "bottega-pasubio", "-p", "x", "-b", "ciao a tutti", "--provider", "gemini")
     assert code == 1 and "unknown provider" in err
+
+
+def test_draft_into_the_queue(cli_env):
+    code, out, err = run("draft", "bottega-pasubio", "-p", "instagram", "-b", "Filò del giovedì", "--provider", "fake",
+                         "--queue", "--by", "Giulia", "--json")
+    assert code == 0, err
+    [draft] = json.loads(out)
+    code, out, err = run("queue", "show", str(draft["queue_item"]), "--json")
+    assert code == 0, err
+    item = json.loads(out)
+    assert item["state"] == "in_review" and item["revisions"][0]["text"] == draft["text"]
+    code, _, err = run("draft", "bottega-pasubio", "-p", "x", "-b", "ciao a tutti", "--provider", "fake", "--queue")
+    assert code == 2 and "--by" in err

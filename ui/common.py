@@ -19,8 +19,21 @@ def _services(config_key: tuple) -> Services:
     return Services()
 
 
+def _key_from_secrets() -> None:
+    """OPENAI_API_KEY may live in .streamlit/secrets.toml (git-ignored); the environment wins."""
+    if "OPENAI_API_KEY" in os.environ:
+        return
+    try:
+        key = st.secrets.get("OPENAI_API_KEY")
+    except Exception:  # no secrets file: nothing to read
+        return
+    if key:
+        os.environ["OPENAI_API_KEY"] = str(key)
+
+
 def services() -> Services:
     """One Services per configuration (tests change ASSISTANT_* between runs in one process)."""
+    _key_from_secrets()
     key = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("ASSISTANT_") or k == "OPENAI_API_KEY"))
     return _services(key)
 
