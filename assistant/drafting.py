@@ -104,6 +104,7 @@ class Draft(BaseModel):
     first_token_ms: int | None = None
     violations: list[dict[str, Any]] = Field(default_factory=list)
     repaired: bool = False
+    repair_attempted: bool = False
     first_attempt: str | None = None
     trimmed_sources: int = 0
     parent_id: str | None = None
@@ -297,12 +298,14 @@ class Drafter:
         messages = [*draft.messages, {"role": "assistant", "content": draft.text}, {"role": "user", "content": user}]
         gen = yield from self._generate(messages, draft.platform, draft.variant, temperature=0.3, kind="repair")
         violations = self._check(gen.text, draft.platform, brand, draft.language)
-        if not gen.text or sum(v["severity"] == "error" for v in violations) > len(draft.errors):
-            return draft.model_copy(update={"repaired": False})  # the repair made it worse: keep the first
+        if not gen.text or sum(v["severity"] == "error" for v in violations) >= len(draft.errors):
+            # The repair did not reduce the errors: keep what the model wrote first, report what remains.
+            return draft.model_copy(update={"repair_attempted": True})
         cost = self.prices.cost(self.provider.name, self.provider.model, gen.usage.prompt_tokens,
                                 gen.usage.completion_tokens)
         return draft.model_copy(update={
-            "text": gen.text, "first_attempt": draft.text, "repaired": True, "violations": violations,
+            "text": gen.text, "first_attempt": draft.text, "repaired": True, "repair_attempted": True,
+            "violations": violations,
             "prompt_tokens": draft.prompt_tokens + gen.usage.prompt_tokens,
             "completion_tokens": draft.completion_tokens + gen.usage.completion_tokens,
             "cost_usd": None if cost is None or draft.cost_usd is None else round(draft.cost_usd + cost, 6),

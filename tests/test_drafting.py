@@ -153,6 +153,7 @@ def test_what_remains_after_repair_is_reported(indexed):
     d, fake = drafter(indexed, bad, bad)
     [draft] = d.draft(request())
     assert len(fake.calls) == 2  # one repair round only
+    assert draft.repair_attempted and not draft.repaired and draft.text == bad  # no better: the first is kept
     codes = [v["code"] for v in draft.violations]
     assert codes.count("banned_word") == 2
     span = next(v["span"] for v in draft.violations if v["code"] == "banned_word")
