@@ -50,6 +50,7 @@ def main() -> None:
     pages = [
         st.Page("ui/draft_page.py", title=t("nav.draft"), icon="✍️", default=True),
         st.Page("ui/review_page.py", title=t("nav.review"), icon="✅"),
+        st.Page("ui/calendar_page.py", title=t("nav.calendar"), icon="🗓️"),
         st.Page("ui/library_page.py", title=t("nav.library"), icon="📚"),
         st.Page("ui/insights_page.py", title=t("nav.insights"), icon="📈"),
     ]

@@ -214,7 +214,10 @@ def draft(
 
 from assistant.cli_queue import queue_app  # noqa: E402  (the sub-app imports `_services` from here lazily)
 
+from assistant.cli_plan import plan_app  # noqa: E402
+
 app.add_typer(queue_app, name="queue")
+app.add_typer(plan_app, name="plan")
 
 
 def main() -> None:  # pragma: no cover - entry point

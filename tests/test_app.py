@@ -193,3 +193,22 @@ def test_english_interface_and_complete_catalogues(app):
     assert set(CATALOGUE["it"]) == set(CATALOGUE["en"])
     assert all(CATALOGUE["it"][k] != CATALOGUE["en"][k] or k.startswith(("brand.emoji", "review.brand"))
                for k in ("nav.draft", "draft.send_to_review", "review.title"))
+
+
+def test_calendar_schedule_week_view_and_export(app):
+    draft_and_send(app)
+    Services().review.approve(1, by="Marco")
+    app.switch_page("ui/calendar_page.py").run()
+    assert not app.exception, app.exception
+    assert any("Calendario editoriale" == t.value for t in app.title)
+    from datetime import date, timedelta
+
+    day = date.today() + timedelta(days=1)
+    app.date_input(key="cal_when_day").set_value(day).run()
+    app.button(key="cal_schedule").click().run()
+    assert not app.exception, app.exception
+    item = Services().review.get(1)
+    assert item.state == "scheduled" and item.scheduled_for is not None
+    app.date_input(key="cal_date").set_value(day).run()
+    assert "🕒 18:00 Instagram" in "\n".join(str(h.proto.body) for h in app.get("html"))
+    assert any(b.label.startswith("Scarica (") for b in app.get("download_button"))
