@@ -214,10 +214,13 @@ def draft(
 
 from assistant.cli_queue import queue_app  # noqa: E402  (the sub-app imports `_services` from here lazily)
 
+from assistant.cli_perf import perf_app, report_command  # noqa: E402
 from assistant.cli_plan import plan_app  # noqa: E402
 
 app.add_typer(queue_app, name="queue")
 app.add_typer(plan_app, name="plan")
+app.add_typer(perf_app, name="perf")
+app.command("report")(report_command)
 
 
 def main() -> None:  # pragma: no cover - entry point

@@ -59,7 +59,8 @@ def drop_tables(url: str) -> None:
 
     engine = create_engine(url)
     with engine.begin() as conn:
-        for table in ("review_audit", "review_comments", "review_revisions", "review_items", "alembic_version"):
+        for table in ("performance", "review_audit", "review_comments", "review_revisions", "review_items",
+                      "alembic_version"):
             conn.execute(text(f"DROP TABLE IF EXISTS {table}" + (" CASCADE" if engine.dialect.name != "sqlite" else "")))
     engine.dispose()
 

@@ -212,3 +212,14 @@ def test_calendar_schedule_week_view_and_export(app):
     app.date_input(key="cal_date").set_value(day).run()
     assert "🕒 18:00 Instagram" in "\n".join(str(h.proto.body) for h in app.get("html"))
     assert any(b.label.startswith("Scarica (") for b in app.get("download_button"))
+
+
+def test_report_button_builds_a_pdf(app):
+    draft_and_send(app)
+    Services().review.approve(1, by="Marco")
+    app.switch_page("ui/insights_page.py").run()
+    app.button(key="rep_build").click().run()
+    assert not app.exception, app.exception
+    name, body, mime = app.session_state["rep_file"]
+    assert name.startswith("bottega-pasubio-") and name.endswith("-it.pdf") and mime == "application/pdf"
+    assert body[:5] == b"%PDF-" and len(body) > 2000

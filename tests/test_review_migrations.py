@@ -16,7 +16,7 @@ from assistant.review_db import alembic_config, current_revision, head_revision,
 from assistant.review_models import Base
 from tests.test_review_fixtures import db_url, fake_policy, fake_validator, make_draft  # noqa: F401
 
-TABLES = {"review_items", "review_revisions", "review_comments", "review_audit", "alembic_version"}
+TABLES = {"review_items", "review_revisions", "review_comments", "review_audit", "performance", "alembic_version"}
 
 
 def test_upgrade_from_empty_then_noop(db_url):
@@ -24,13 +24,13 @@ def test_upgrade_from_empty_then_noop(db_url):
     try:
         assert current_revision(engine) is None
         assert upgrade(engine) is True
-        assert current_revision(engine) == head_revision() == "0001_review_queue"
+        assert current_revision(engine) == head_revision() == "0002_performance"
         assert TABLES <= set(inspect(engine).get_table_names())
         assert upgrade(engine) is False  # second run: nothing to do
         # the plain `alembic upgrade head` path (env.py with a URL) is a no-op as well, twice
         command.upgrade(alembic_config(url=db_url), "head")
         command.upgrade(alembic_config(url=db_url), "head")
-        assert current_revision(engine) == "0001_review_queue"
+        assert current_revision(engine) == "0002_performance"
         with engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
             # the models describe exactly what the migrations built

@@ -71,3 +71,27 @@ with shown_errors():
     section(t("insights.cost"), "cost_by_month", insights.cost_by_month(facts), lambda df: alt.Chart(df).mark_bar().encode(
         x=alt.X("month:N", title=None, axis=x_axis), y=alt.Y("cost_usd:Q", title="USD", axis=alt.Axis(format="$.4f")),
         color=alt.Color("brand:N", title=None)))
+
+st.divider()
+st.subheader(t("report.header"))
+from datetime import date  # noqa: E402
+
+today = date.today()
+months = [f"{today.year - (today.month - 1 - i < 0)}-{(today.month - 1 - i) % 12 + 1:02d}" for i in range(12)]
+r1, r2, r3, r4 = st.columns([2, 1.5, 1.5, 2])
+month = r1.selectbox(t("report.month"), months, key="rep_month")
+report_lang = r2.radio(t("draft.language"), ["it", "en"], horizontal=True, key="rep_lang",
+                       index=0 if st.session_state.get("ui_lang", "it") == "it" else 1)
+fmt = r3.radio(t("calendar.format"), ["pdf", "html"], horizontal=True, key="rep_fmt")
+report_brand = brand_slug() if scope == ALL else scope
+if r4.button(t("report.build", brand=brands[report_brand]), key="rep_build", type="primary"):
+    from assistant import report
+
+    with shown_errors(), st.spinner(t("report.building")):
+        data = report.build_report(svc, report_brand, month, language=report_lang)
+        body = report.render_pdf(data) if fmt == "pdf" else report.render_html(data).encode("utf-8")
+        st.session_state["rep_file"] = (f"{report_brand}-{month}-{report_lang}.{fmt}", body,
+                                        "application/pdf" if fmt == "pdf" else "text/html")
+if st.session_state.get("rep_file"):
+    name, body, mime = st.session_state["rep_file"]
+    st.download_button(t("report.download", name=name), body, file_name=name, mime=mime, key="rep_download")

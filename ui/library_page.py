@@ -106,6 +106,18 @@ with tab_upload:
             except AssistantError as exc:
                 report.errors.append(str(exc))
         st.session_state["ingest_report"] = report.as_dict()
+    perf_file = st.file_uploader(t("library.performance_file"), type=["csv", "tsv", "txt"], key="perf_upload",
+                                 help=t("library.performance_help"))
+    if perf_file is not None and st.button(t("library.import_performance"), key="import-perf"):
+        from assistant import performance
+
+        with shown_errors():
+            result = performance.import_bytes(svc, slug, perf_file.getvalue(), perf_file.name)
+            st.success(t("library.performance_report", rows=result.rows, url=result.matched_by_url,
+                         text=result.matched_by_text, unmatched=len(result.unmatched),
+                         refreshed=result.refreshed_docs))
+            for w in [*result.rejected, *result.warnings][:20]:
+                st.caption(str(w))
     report = st.session_state.get("ingest_report")
     if report and report["brand"] == slug:
         st.success(t("library.report", added=report["added"], updated=report["updated"],

@@ -10,6 +10,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from assistant.review_models import Base
+import assistant.performance_models  # noqa: E402,F401  (its table belongs to the same metadata)
 
 config = context.config
 target_metadata = Base.metadata
