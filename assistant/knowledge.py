@@ -69,7 +69,7 @@ class KnowledgeBase:
         new_docs = [d for d in docs if d.id not in existing]
         meta_updates = {d.id: d.metadata for d in docs
                         if d.id in existing and _comparable(existing[d.id]) != _comparable(d.metadata)}
-        stale = self._superseded(slug, parsed, docs)
+        stale = self._superseded(slug, parsed, docs, new_docs)
         if new_docs:
             before = getattr(self.embedder, "calls", None)
             vectors = self._embed(new_docs, progress)
@@ -84,13 +84,15 @@ class KnowledgeBase:
         report.replaced += len(stale)
         return report
 
-    def _superseded(self, slug: str, parsed: ParsedFile, docs: Sequence[KnowledgeDoc]) -> list[str]:
-        """Ids of stored documents that these documents replace."""
+    def _superseded(self, slug: str, parsed: ParsedFile, docs: Sequence[KnowledgeDoc],
+                    new_docs: Sequence[KnowledgeDoc]) -> list[str]:
+        """Ids of stored documents that these documents replace. A post already stored under its
+        id replaces nothing, so only the new ones are looked up (a re-ingest makes no query)."""
         new_ids = {d.id for d in docs}
         if parsed.kind == "guideline":
             stored = self.store.ids_where(slug, {"$and": [{"kind": "guideline"}, {"source": parsed.source}]})
             return [i for i in stored if i not in new_ids]
-        keys = sorted({d.metadata["key"] for d in docs})
+        keys = sorted({d.metadata["key"] for d in new_docs})
         stale: list[str] = []
         for i in range(0, len(keys), 500):
             stored = self.store.ids_where(slug, {"$and": [{"kind": "post"}, {"key": {"$in": keys[i:i + 500]}}]})

@@ -68,6 +68,9 @@ class Retriever:
     def __init__(self, store: VectorStore, embedder: Embedder) -> None:
         self.store = store
         self.embedder = embedder
+        # Guideline passages are few per brand: kept in memory and scored with numpy, because a
+        # filtered Chroma query scans every record of the collection (~11 ms at 10,000 posts).
+        self._guidelines: dict[str, tuple[tuple[int, int], list[Hit]]] = {}
 
     def retrieve(self, brand: str, query: str, k: int = 6, kind: Kind = "all", *,
                  platform: str | None = None, k_guidelines: int | None = None, fetch_k: int | None = None,
@@ -85,10 +88,28 @@ class Retriever:
             out += self._posts(brand, qvec, k, platform, fetch_k or max(4 * k, 24), lambda_mult)
         kg = k if k_guidelines is None else k_guidelines
         if kind in ("guideline", "all") and kg > 0:
-            hits = self.store.query(brand, qvec, fetch_k or max(3 * kg, 12), kinds=["guideline"])
+            hits = self._guideline_hits(brand, qvec, fetch_k or max(3 * kg, 12))
             scored = [(h, h.similarity) for h in hits]
             out += [_source(h, s) for h, s in _mmr(scored, kg, lambda_mult)]
         return out
+
+    def _guideline_hits(self, brand: str, qvec: np.ndarray, n: int) -> list[Hit]:
+        generation = self.store.generation(brand)
+        cached = self._guidelines.get(brand)
+        if cached is None or cached[0] != generation:
+            ids, texts, metas, vectors = self.store.all_of_kind(brand, "guideline")
+            hits = [Hit(id=i, text=t, metadata=m, similarity=0.0, embedding=v)
+                    for i, t, m, v in zip(ids, texts, metas, vectors)]
+            cached = self._guidelines[brand] = (generation, hits)
+        hits = cached[1]
+        if not hits:
+            return []
+        matrix = np.vstack([h.embedding for h in hits])
+        q = np.asarray(qvec, dtype=np.float32)
+        sims = matrix @ q / np.maximum(np.linalg.norm(matrix, axis=1) * max(float(np.linalg.norm(q)), 1e-9), 1e-9)
+        order = np.argsort(-sims)[:n]
+        return [Hit(id=hits[i].id, text=hits[i].text, metadata=hits[i].metadata, similarity=float(sims[i]),
+                    embedding=hits[i].embedding) for i in order]
 
     def _posts(self, brand: str, qvec: np.ndarray, k: int, platform: str | None, fetch_k: int,
                lambda_mult: float) -> list[Source]:

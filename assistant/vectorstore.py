@@ -47,6 +47,7 @@ class VectorStore:
         self._client: Any = None
         self._collections: dict[str, Any] = {}
         self._lock = threading.RLock()
+        self._generation: dict[str, int] = {}  # bumped on every write: lets readers cache safely
 
     @property
     def location(self) -> str:
@@ -100,7 +101,21 @@ class VectorStore:
     def has_collection(self, slug: str) -> bool:
         return collection_name(slug) in {c if isinstance(c, str) else c.name for c in self.client().list_collections()}
 
+    def generation(self, slug: str) -> tuple[int, int]:
+        """Changes whenever this brand's collection changes (here, or in another process: count)."""
+        return self._generation.get(slug, 0), self.collection(slug).count()
+
+    def _touch(self, slug: str) -> None:
+        self._generation[slug] = self._generation.get(slug, 0) + 1
+
+    def all_of_kind(self, slug: str, kind: str) -> tuple[list[str], list[str], list[dict[str, Any]], np.ndarray]:
+        """Every document of one kind with its embedding (for small kinds such as guidelines)."""
+        got = self.collection(slug).get(where={"kind": kind}, include=["documents", "metadatas", "embeddings"])
+        vectors = np.asarray(got["embeddings"], dtype=np.float32) if len(got["ids"]) else np.empty((0, 0), np.float32)
+        return list(got["ids"]), list(got["documents"]), [dict(m or {}) for m in got["metadatas"]], vectors
+
     def drop(self, slug: str) -> None:
+        self._touch(slug)
         with self._lock:
             self._collections.pop(slug, None)
             if self.has_collection(slug):
@@ -158,6 +173,7 @@ class VectorStore:
     # --- writes ---------------------------------------------------------------------------------
 
     def upsert(self, slug: str, docs: Sequence[KnowledgeDoc], vectors: np.ndarray) -> None:
+        self._touch(slug)
         col = self.collection(slug)
         for i in range(0, len(docs), _WRITE_BATCH):
             part = docs[i:i + _WRITE_BATCH]
@@ -166,6 +182,7 @@ class VectorStore:
 
     def update_metadata(self, slug: str, updates: dict[str, dict[str, Any]]) -> None:
         """Change metadata (e.g. fresh engagement figures) without re-embedding anything."""
+        self._touch(slug)
         col = self.collection(slug)
         items = list(updates.items())
         for i in range(0, len(items), _WRITE_BATCH):
@@ -174,6 +191,7 @@ class VectorStore:
 
     def delete(self, slug: str, ids: Sequence[str]) -> None:
         if ids:
+            self._touch(slug)
             col = self.collection(slug)
             for i in range(0, len(ids), _WRITE_BATCH):
                 col.delete(ids=list(ids[i:i + _WRITE_BATCH]))
