@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 
+from assistant.cli_common import fail, print_json
 from assistant.errors import AssistantError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Copydesk: brand-voice drafting desk.")
@@ -21,21 +21,12 @@ def _services(**overrides):
     return Services(load_settings(**overrides) if overrides else None)
 
 
-def _fail(message: str, code: int = 1) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def _print_json(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-
-
 def _parse_mapping(items: list[str]) -> dict[str, str]:
     mapping = {}
     for item in items:
         field, sep, column = item.partition("=")
         if not sep or not field.strip() or not column.strip():
-            _fail(f"--map expects FIELD=COLUMN (e.g. --map text=Messaggio), got {item!r}", 2)
+            fail(f"--map expects FIELD=COLUMN (e.g. --map text=Messaggio), got {item!r}", 2)
         mapping[field.strip()] = column.strip()
     return mapping
 
@@ -53,9 +44,9 @@ def brands(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
                          "indexed_posts": counts["posts"], "guideline_chunks": counts["guideline_chunks"],
                          "approved_exemplars": counts["approved"]})
     except AssistantError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     if not rows:
         typer.echo("No brands. Add a folder with brand.yaml under ASSISTANT_BRANDS_DIR.")
@@ -77,9 +68,9 @@ def ingest(
 ) -> None:
     """Ingest posts and guidelines (no files: the brand folder's own). Idempotent."""
     if not brand and not all_brands:
-        _fail("name a brand, or pass --all", 2)
+        fail("name a brand, or pass --all", 2)
     if all_brands and (posts or guidelines):
-        _fail("--posts/--guidelines need a single brand, not --all", 2)
+        fail("--posts/--guidelines need a single brand, not --all", 2)
     try:
         svc = _services()
         targets = svc.brands() if all_brands else [svc.brand(brand)]
@@ -95,10 +86,10 @@ def ingest(
             else:
                 reports.append(report.as_dict())
     except AssistantError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     failed = any(r.get("errors") for r in reports)
     if as_json:
-        _print_json(reports if all_brands else reports[0])
+        print_json(reports if all_brands else reports[0])
     else:
         for r in reports:
             if r.get("status"):
@@ -125,15 +116,15 @@ def search(
 ) -> None:
     """Search a brand's knowledge base: what the model will see."""
     if kind not in ("post", "guideline", "all"):
-        _fail("--kind must be post, guideline or all", 2)
+        fail("--kind must be post, guideline or all", 2)
     try:
         svc = _services()
         svc.brand(brand)
         results = svc.retriever.retrieve(brand, query, k=k, kind=kind, platform=platform)  # type: ignore[arg-type]
     except AssistantError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if as_json:
-        _print_json([r.as_dict() for r in results])
+        print_json([r.as_dict() for r in results])
         return
     if not results:
         typer.echo("Nothing found (is the brand indexed? run `assistant ingest BRAND`).")
@@ -162,7 +153,7 @@ def draft(
 ) -> None:
     """Draft posts for one or more platforms; streams to the terminal, or prints JSON."""
     if queue and not (by or "").strip():
-        _fail("--queue needs --by NAME (who puts the drafts in the review queue)", 2)
+        fail("--queue needs --by NAME (who puts the drafts in the review queue)", 2)
     from pydantic import ValidationError
 
     from assistant.drafting import DraftRequest
@@ -171,7 +162,7 @@ def draft(
         request = DraftRequest(brand=brand, platforms=platform, brief=brief, goal=goal, language=language,
                                variants=variants, link=link, call_to_action=cta)
     except ValidationError as exc:
-        _fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()), 2)
+        fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()), 2)
     drafts = []
     try:
         svc = _services(provider=provider) if provider else _services()
@@ -207,9 +198,9 @@ def draft(
                 typer.echo(f"  [{d.provider}/{d.model} · {d.prompt_tokens}+{d.completion_tokens} tokens · {cost} · "
                            f"{d.latency_ms} ms · {len(d.sources)} sources]", err=True)
     except AssistantError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if as_json:
-        _print_json(drafts)
+        print_json(drafts)
 
 
 from assistant.cli_queue import queue_app  # noqa: E402  (the sub-app imports `_services` from here lazily)

@@ -7,28 +7,17 @@ prints what the library returns.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 
+from assistant.cli_common import Json, fail, print_json
 from assistant.errors import AssistantError
 
 perf_app = typer.Typer(add_completion=False, no_args_is_help=True,
                        help="Post performance: import platform exports, see the best posts.")
-
-Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-
-
-def _fail(message: str, code: int = 1) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def _json(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
 def _mapping(items: list[str]) -> dict[str, str]:
@@ -36,7 +25,7 @@ def _mapping(items: list[str]) -> dict[str, str]:
     for item in items:
         fld, sep, column = item.partition("=")
         if not sep or not fld.strip() or not column.strip():
-            _fail(f"--map expects FIELD=COLUMN (e.g. --map url=Permalink), got {item!r}", 2)
+            fail(f"--map expects FIELD=COLUMN (e.g. --map url=Permalink), got {item!r}", 2)
         out[fld.strip()] = column.strip()
     return out
 
@@ -60,16 +49,16 @@ def import_(
         try:
             when = datetime.fromisoformat(measured_at)
         except ValueError:
-            _fail(f"--measured-at {measured_at!r} is not ISO 8601 (e.g. 2026-03-31T00:00:00+00:00)", 2)
+            fail(f"--measured-at {measured_at!r} is not ISO 8601 (e.g. 2026-03-31T00:00:00+00:00)", 2)
         if when.tzinfo is None:
-            _fail("--measured-at needs a time zone (e.g. 2026-03-31T00:00:00+00:00)", 2)
+            fail("--measured-at needs a time zone (e.g. 2026-03-31T00:00:00+00:00)", 2)
     try:
         report = import_file(_services(), brand, file, platform=platform, mapping=_mapping(mapping or []),
                              measured_at=when)
     except AssistantError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if as_json:
-        _json(report.as_dict())
+        print_json(report.as_dict())
         return
     typer.echo(f"{report.source}: {report.rows} rows, added {report.added}, updated {report.updated}, "
                f"unchanged {report.unchanged}; matched by URL {report.matched_by_url}, by text "
@@ -97,9 +86,9 @@ def top(
         svc.brand(brand)
         rows = top_posts(svc.review, brand, platform=platform, limit=limit)
     except AssistantError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if as_json:
-        _json(rows)
+        print_json(rows)
         return
     if not rows:
         typer.echo("No performance data yet: `assistant perf import BRAND FILE`.")
@@ -121,11 +110,11 @@ def report_command(
     from assistant.report import build_report, render_html, render_pdf
 
     if fmt not in ("html", "pdf"):
-        _fail("--format must be html or pdf", 2)
+        fail("--format must be html or pdf", 2)
     try:
         data = build_report(_services(), brand, month, language)
     except AssistantError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     target = out or Path(f"{brand}-{month}.{fmt}")
     if fmt == "html":
         target.write_text(render_html(data), encoding="utf-8")

@@ -17,22 +17,11 @@ from typing import Annotated, Any, Optional
 import typer
 
 from assistant import planning
+from assistant.cli_common import By, Json, fail, print_json
 from assistant.errors import AssistantError
 
 plan_app = typer.Typer(add_completion=False, no_args_is_help=True,
                        help="Editorial calendar: schedule, calendar with warnings, best times, exports.")
-
-By = Annotated[str, typer.Option("--by", help="Your name: recorded on every change.")]
-Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-
-
-def _fail(message: str, code: int = 1) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def _json(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
 @contextmanager
@@ -47,7 +36,7 @@ def _session() -> Iterator[tuple[Any, Any]]:
         queue = ReviewQueue.from_services(svc)
         yield svc, queue
     except AssistantError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     finally:
         if queue is not None:
             queue.close()
@@ -85,7 +74,7 @@ def schedule(
                        f"--at {second}", err=True)
         done = planning.schedule(queue, item_id, when, tz=tz, by=by, base_version=base_version)
     if as_json:
-        _json(done.model_dump(mode="json") | {"tz": tz, "local_time": resolved.local.isoformat()})
+        print_json(done.model_dump(mode="json") | {"tz": tz, "local_time": resolved.local.isoformat()})
     else:
         typer.echo(_item_line(done, tz))
 
@@ -102,17 +91,17 @@ def calendar_cmd(
 ) -> None:
     """Scheduled and published posts for a week or a month, with clash and cadence warnings."""
     if week and month:
-        _fail("choose --week or --month, not both", 2)
+        fail("choose --week or --month, not both", 2)
     try:
         day = date.fromisoformat(on) if on else date.today()
     except ValueError:
-        _fail(f"--date: write it as YYYY-MM-DD, got {on!r}", 2)
+        fail(f"--date: write it as YYYY-MM-DD, got {on!r}", 2)
     start, end = planning.month_range(day) if month else planning.week_range(day)
     with _session() as (svc, queue):
         profiles = [_profile(svc, brand)] if brand else [b.profile for b in svc.brands()]
         view = planning.plan_view(queue, profiles, start=start, end=end, window_minutes=window)
     if as_json:
-        _json(view.as_dict(lang))
+        print_json(view.as_dict(lang))
         return
     typer.echo(f"{start} .. {end}{' · ' + brand if brand else ''}")
     if not view.entries:
@@ -143,9 +132,9 @@ def best_times_cmd(
         profile = _profile(svc, brand)
         hints = planning.brand_best_times(svc.store, profile, platform=platform, top=top)
     except AssistantError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if as_json:
-        _json([h.as_dict() for h in hints])
+        print_json([h.as_dict() for h in hints])
         return
     if not hints:
         typer.echo(f"No past posts with a time for {brand} (run `assistant ingest {brand}`).")
@@ -163,7 +152,7 @@ def _times(values: list[str]) -> dict[int, Any]:
     for value in values:
         key, sep, when = value.partition("=")
         if not sep or not key.strip().isdigit():
-            _fail(f"--time expects ID=YYYY-MM-DD HH:MM, got {value!r}", 2)
+            fail(f"--time expects ID=YYYY-MM-DD HH:MM, got {value!r}", 2)
         out[int(key)] = planning.parse_local(when, "--time")
     return out
 
@@ -186,11 +175,11 @@ def export(
     from assistant import exports
 
     if mark_scheduled and not (by or "").strip():
-        _fail("--mark-scheduled needs --by NAME", 2)
+        fail("--mark-scheduled needs --by NAME", 2)
     try:
         planned = _times(times or [])
     except AssistantError as exc:
-        _fail(str(exc), 2)
+        fail(str(exc), 2)
     with _session() as (svc, queue):
         data, report = exports.export(queue, _profile(svc, brand), fmt, by=by, mark_scheduled=mark_scheduled,
                                       times=planned, platform=platform, rules=svc.rules)
@@ -233,6 +222,6 @@ def publish(
         done = planning.mark_published(queue, item_id, by=by, url=url,
                                        at=planning.parse_local(at) if at else None, tz=tz)
     if as_json:
-        _json(done.model_dump(mode="json"))
+        print_json(done.model_dump(mode="json"))
     else:
         typer.echo(f"{_item_line(done, tz)} · {done.published_url}")

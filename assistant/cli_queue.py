@@ -6,7 +6,6 @@ to stderr with a non-zero exit; `--json` prints what the library returns.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -14,13 +13,12 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from assistant.cli_common import By, Json, fail, print_json
 from assistant.errors import AssistantError
 
 queue_app = typer.Typer(add_completion=False, no_args_is_help=True,
                         help="The human review queue: list, show, edit, comment, approve, reject.")
 
-By = Annotated[str, typer.Option("--by", help="Your name: recorded on every change.")]
-Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 BaseVersion = Annotated[Optional[int], typer.Option("--base-version", help="Fail if the item changed since.")]
 
 
@@ -32,22 +30,13 @@ def _queue() -> Iterator[Any]:
     try:
         queue = ReviewQueue.from_services(_services())
     except AssistantError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     try:
         yield queue
     except AssistantError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     finally:
         queue.close()
-
-
-def _fail(message: str, code: int = 1) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def _json(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
 def _line(item: Any) -> str:
@@ -60,7 +49,7 @@ def _line(item: Any) -> str:
 
 def _done(item: Any, as_json: bool) -> None:
     if as_json:
-        _json(item.model_dump(mode="json"))
+        print_json(item.model_dump(mode="json"))
     else:
         typer.echo(f"item {item.id}: {item.state} (version {item.version}, revision {item.current_revision})")
 
@@ -87,7 +76,7 @@ def list_(
         result = queue.list(state=state, brand=brand, platform=platform, assignee=assignee, archived=archived,
                             page=page, per_page=per_page)
     if as_json:
-        _json(result.model_dump(mode="json") | {"pages": result.pages})
+        print_json(result.model_dump(mode="json") | {"pages": result.pages})
         return
     if not result.items:
         typer.echo("No items.")
@@ -102,7 +91,7 @@ def show(item_id: int, as_json: Json = False) -> None:
     with _queue() as queue:
         view = queue.get(item_id)
     if as_json:
-        _json(view.model_dump(mode="json"))
+        print_json(view.model_dump(mode="json"))
         return
     typer.echo(f"item {view.id} · {view.brand} · {view.platform} · {view.state} · version {view.version}"
                f"{' · archived' if view.archived else ''}")
@@ -149,7 +138,7 @@ def comment(item_id: int, by: By, text: Annotated[str, typer.Option("--text")], 
     with _queue() as queue:
         row = queue.comment(item_id, text, by=by)
     if as_json:
-        _json(row.model_dump(mode="json"))
+        print_json(row.model_dump(mode="json"))
     else:
         typer.echo(f"comment {row.id} on item {item_id}")
 
@@ -201,7 +190,7 @@ def schedule(item_id: int, by: By,
     try:
         at = datetime.fromisoformat(when)
     except ValueError:
-        _fail(f"--when {when!r} is not ISO 8601; use e.g. 2026-03-14T18:30:00+01:00", 2)
+        fail(f"--when {when!r} is not ISO 8601; use e.g. 2026-03-14T18:30:00+01:00", 2)
     _act(lambda q: q.schedule(item_id, at, by=by), as_json)
 
 
@@ -232,7 +221,7 @@ def metrics(
     with _queue() as queue:
         result = queue.metrics(brand=brand, platform=platform, group_by=keys)
     if as_json:
-        _json(result.model_dump(mode="json"))
+        print_json(result.model_dump(mode="json"))
         return
 
     def pct(x: float | None) -> str:

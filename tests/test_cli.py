@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import socket
 import subprocess
@@ -15,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from assistant.cli import app
-from tests.conftest import REPO, write_brand
+from tests.conftest import write_brand
 
 
 @pytest.fixture

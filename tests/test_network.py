@@ -29,7 +29,7 @@ def test_guard_blocks_everything_but_loopback(network_guard):
 def test_cli_ingest_and_search_in_a_fresh_process_attempt_no_network(tmp_path):
     """A separate interpreter with sockets restricted to loopback at the lowest level: the CLI
     indexes a demo brand with the real model and searches it; any other connect would fail it."""
-    script = textwrap.dedent(f"""
+    script = textwrap.dedent("""
         import socket, sys, ipaddress
         attempts = []
         real = socket.socket.connect

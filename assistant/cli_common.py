@@ -1,0 +1,21 @@
+"""What every `assistant` sub-command shares: option types, error exits, JSON output."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+By = Annotated[str, typer.Option("--by", help="Your name: recorded on every change.")]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """The reason on stderr and a non-zero exit (1: it failed; 2: the command line was wrong)."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
