@@ -10,7 +10,7 @@ vl-convert. Definitions:
 - review "this month": items created in the month (`insights.facts`); "to date": the queue's
   `metrics(brand=...)` over all time; AI usage and cost: the drafts created in the month.
 
-The report's strings are in `STRINGS` (Italian and English), to move into the locale catalogues.
+The report's strings are in the locale catalogues (`reportdoc.*` keys, Italian and English).
 """
 
 from __future__ import annotations
@@ -31,68 +31,18 @@ from assistant.errors import InvalidRequest
 from assistant.review_models import Item, Revision
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-STRINGS: dict[str, dict[str, Any]] = {
-    "it": {
-        "title": "Report mensile", "generated": "Generato il {date}", "published_h": "Pubblicato nel mese",
-        "published_none": "Nessun post della coda di revisione è stato pubblicato in questo mese.",
-        "date": "Data", "platform": "Piattaforma", "text": "Testo", "link": "Link", "posts": "Post",
-        "performance_h": "Risultati",
-        "performance_note": "Ultima misurazione di ogni post del mese. Tasso di engagement = interazioni / "
-                            "impressioni (o / copertura quando mancano le impressioni); complessivo = somma delle "
-                            "interazioni / somma delle impressioni.",
-        "performance_none": "Nessun dato di performance importato per questo mese.",
-        "measured": "Post misurati", "impressions": "Impressioni", "reach": "Copertura", "engagement": "Interazioni",
-        "rate": "Tasso di engagement", "pooled_rate": "Tasso complessivo", "mean_rate": "Tasso medio",
-        "median_rate": "Tasso mediano", "total": "Totale",
-        "unmatched": "{n} post misurati non sono collegati né alla coda né all'archivio del brand.",
-        "top_h": "Post migliori", "origin": "Origine", "sample": "campione: {n} post",
-        "origins": {"ai_assisted": "Con l'assistente AI", "from_scratch": "Scritti da zero",
-                    "unmatched": "Non collegati"},
-        "origin_h": "Con l'AI e scritti da zero",
-        "review_h": "Revisione e interventi umani", "this_month": "Questo mese", "to_date": "Dall'inizio",
-        "drafts": "Bozze create", "decided": "Decise", "approved": "Approvate", "rejected": "Rifiutate",
-        "approval_rate": "Tasso di approvazione", "ai_kept": "Testo dell'AI mantenuto",
-        "edit_distance": "Parole modificate in media", "unedited": "Approvate senza modifiche",
-        "hours": "Ore all'approvazione (mediana)",
-        "review_note": "Tasso di approvazione = approvate / decise (approvate + rifiutate). Testo dell'AI mantenuto "
-                       "= parole della bozza dell'AI rimaste nel testo approvato.",
-        "ai_h": "Uso dell'AI e costi", "provider": "Fornitore", "model": "Modello", "tokens_in": "Token in ingresso",
-        "tokens_out": "Token in uscita", "cost": "Costo (USD)", "ai_none": "Nessuna bozza generata in questo mese.",
-        "cost_note": "Costi stimati dal listino dei fornitori; i modelli locali costano 0.",
-        "chart_rate": "Tasso di engagement per piattaforma", "chart_origin": "Tasso medio: con l'AI e da zero",
-        "months": ["gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre",
-                   "ottobre", "novembre", "dicembre"],
-    },
-    "en": {
-        "title": "Monthly report", "generated": "Generated on {date}", "published_h": "Published this month",
-        "published_none": "No post from the review queue was published this month.",
-        "date": "Date", "platform": "Platform", "text": "Text", "link": "Link", "posts": "Posts",
-        "performance_h": "Performance",
-        "performance_note": "Latest measurement of each post of the month. Engagement rate = engagements / "
-                            "impressions (or / reach when impressions are missing); overall = sum of engagements / "
-                            "sum of impressions.",
-        "performance_none": "No performance data imported for this month.",
-        "measured": "Posts measured", "impressions": "Impressions", "reach": "Reach", "engagement": "Engagements",
-        "rate": "Engagement rate", "pooled_rate": "Overall rate", "mean_rate": "Mean rate",
-        "median_rate": "Median rate", "total": "Total",
-        "unmatched": "{n} measured posts are not linked to the queue or to the brand's library.",
-        "top_h": "Top posts", "origin": "Origin", "sample": "sample: {n} posts",
-        "origins": {"ai_assisted": "AI-assisted", "from_scratch": "Written from scratch", "unmatched": "Unmatched"},
-        "origin_h": "AI-assisted and written from scratch",
-        "review_h": "Review and human edits", "this_month": "This month", "to_date": "To date",
-        "drafts": "Drafts created", "decided": "Decided", "approved": "Approved", "rejected": "Rejected",
-        "approval_rate": "Approval rate", "ai_kept": "AI text kept", "edit_distance": "Mean words edited",
-        "unedited": "Approved unedited", "hours": "Hours to approval (median)",
-        "review_note": "Approval rate = approved / decided (approved + rejected). AI text kept = words of the AI "
-                       "draft still in the approved text.",
-        "ai_h": "AI usage and cost", "provider": "Provider", "model": "Model", "tokens_in": "Prompt tokens",
-        "tokens_out": "Completion tokens", "cost": "Cost (USD)", "ai_none": "No drafts were generated this month.",
-        "cost_note": "Costs estimated from the providers' price list; local models cost 0.",
-        "chart_rate": "Engagement rate by platform", "chart_origin": "Mean rate: AI-assisted and from scratch",
-        "months": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-                   "November", "December"],
-    },
-}
+LANGUAGES = ("it", "en")
+
+
+def strings(language: str) -> dict[str, Any]:
+    """The report's strings from the locale catalogues (`reportdoc.*`), shaped for the templates."""
+    from assistant.i18n import CATALOGUE
+
+    flat = {k[len("reportdoc."):]: v for k, v in CATALOGUE[language].items() if k.startswith("reportdoc.")}
+    out: dict[str, Any] = {k: v for k, v in flat.items() if "." not in k}
+    out["origins"] = {k.split(".", 1)[1]: v for k, v in flat.items() if k.startswith("origins.")}
+    out["months"] = [flat[f"month.{i}"] for i in range(1, 13)]
+    return out
 
 
 @dataclass
@@ -113,7 +63,7 @@ class ReportData:
 
     @property
     def t(self) -> dict[str, Any]:
-        return STRINGS[self.language]
+        return strings(self.language)
 
     @property
     def month_title(self) -> str:
@@ -163,8 +113,8 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
 
 def build_report(services: Any, brand: str, month: str, language: str = "it",
                  now: datetime | None = None) -> ReportData:
-    if language not in STRINGS:
-        raise InvalidRequest(f"language: {language!r} is not available; use {' or '.join(STRINGS)}")
+    if language not in LANGUAGES:
+        raise InvalidRequest(f"language: {language!r} is not available; use {' or '.join(LANGUAGES)}")
     profile = services.brand(brand).profile
     start, end = month_bounds(month)
     queue = services.review
