@@ -21,6 +21,7 @@ by ASSISTANT_LLM_MAX_RETRIES; every call has ASSISTANT_LLM_TIMEOUT. After the la
 from __future__ import annotations
 
 import logging
+import os
 import re
 import secrets
 import socket
@@ -145,7 +146,7 @@ class OpenAIProvider(OpenAICompatibleProvider):
 class LocalServer:
     """A GGUF served by xllamacpp on 127.0.0.1:<free port> with a random API key."""
 
-    def __init__(self, gguf: Path, *, threads: int, n_ctx: int) -> None:
+    def __init__(self, gguf: Path, *, threads: int, n_ctx: int, batch_threads: int | None = None) -> None:
         import xllamacpp
 
         params = xllamacpp.CommonParams()
@@ -157,7 +158,9 @@ class LocalServer:
         params.n_ctx = n_ctx
         params.n_parallel = 1
         params.cpuparams.n_threads = threads
-        params.cpuparams_batch.n_threads = threads
+        # Prompt evaluation is a batch job that scales with cores (1,900 tokens: 18.5 s on one
+        # thread, 10.5 s on two, measured); token-by-token generation keeps `threads`.
+        params.cpuparams_batch.n_threads = batch_threads or threads
         params.warmup = False
         params.verbosity = -1
         self.gguf = gguf
@@ -166,16 +169,17 @@ class LocalServer:
 
 
 _local_lock = threading.Lock()
-_local_servers: dict[tuple[str, int, int], LocalServer] = {}
+_local_servers: dict[tuple[str, int, int, int | None], LocalServer] = {}
 
 
-def local_server(gguf: Path, threads: int = 1, n_ctx: int = 4096) -> LocalServer:
+def local_server(gguf: Path, threads: int = 1, n_ctx: int = 4096, batch_threads: int | None = None) -> LocalServer:
     """One server per (model, threads, context) per process, reused by every provider instance."""
-    key = (str(gguf), threads, n_ctx)
+    key = (str(gguf), threads, n_ctx, batch_threads)
     with _local_lock:
         server = _local_servers.get(key)
         if server is None:
-            server = _local_servers[key] = LocalServer(gguf, threads=threads, n_ctx=n_ctx)
+            server = _local_servers[key] = LocalServer(gguf, threads=threads, n_ctx=n_ctx,
+                                                       batch_threads=batch_threads)
         return server
 
 
@@ -198,7 +202,8 @@ class LocalProvider(OpenAICompatibleProvider):
                               "ASSISTANT_LOCAL_MODEL_PATH to a .gguf file")
         if not gguf.is_file():
             raise ConfigError(f"ASSISTANT_LOCAL_MODEL_PATH={gguf} does not exist; point it at a .gguf file")
-        server = local_server(gguf, settings.local_threads, settings.local_context)
+        server = local_server(gguf, settings.local_threads, settings.local_context,
+                              settings.local_batch_threads or min(os.cpu_count() or 1, 4))
         model = settings.model or (BUNDLED_MODEL_NAME if settings.local_model_path is None else gguf.stem)
         super().__init__(model=model, base_url=server.base_url, api_key=server.api_key,
                          timeout=settings.llm_timeout, max_retries=settings.llm_max_retries, name="local",

@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     base_url: str | None = None
     local_model_path: Path | None = Field(default=None, description="Any GGUF for the local provider.")
     local_threads: int = Field(default=1, ge=1, le=64, description="1 is faster on 2 cores shared with the app.")
+    local_batch_threads: int | None = Field(default=None, ge=1, le=64,
+                                            description="Prompt-evaluation threads; default: the cores (max 4).")
     local_context: int = Field(default=4096, ge=512)
     llm_timeout: float = Field(default=60.0, gt=0, description="Seconds per LLM request.")
     llm_max_retries: int = Field(default=2, ge=0, le=10, description="SDK retries on 429/5xx/connection errors.")

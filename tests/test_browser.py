@@ -94,6 +94,13 @@ def test_main_flow_in_chromium(app_url, tmp_path):
         expect(page.get_by_text(re.compile(r"^approvato · versione"))).to_be_visible()
         page.screenshot(path=str(ARTIFACTS / "04-approved.png"), full_page=True)
 
+        page.get_by_role("link", name="Calendario").click()
+        expect(page.get_by_role("heading", name="Calendario editoriale")).to_be_visible()
+        page.get_by_role("button", name="Programma").last.click()
+        expect(page.get_by_text(re.compile(r"18:00 Instagram")).first).to_be_visible()
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(ARTIFACTS / "04b-calendar.png"), full_page=True)
+
         page.get_by_role("link", name="Libreria del brand").click()
         expect(page.get_by_role("heading", name="Libreria di Bottega Pasubio")).to_be_visible()
         page.get_by_role("tab", name="Carica file").click()
@@ -121,6 +128,6 @@ def test_main_flow_in_chromium(app_url, tmp_path):
         page.wait_for_timeout(1000)  # let the charts draw before the picture
         page.screenshot(path=str(ARTIFACTS / "06-insights.png"), full_page=True)
         browser.close()
-    for name in ("01-draft-empty", "02-drafts", "03-review", "04-approved", "05-library-upload", "05-library",
-                 "06-insights"):
+    for name in ("01-draft-empty", "02-drafts", "03-review", "04-approved", "04b-calendar", "05-library-upload",
+                 "05-library", "06-insights"):
         assert (ARTIFACTS / f"{name}.png").stat().st_size > 10_000

@@ -32,7 +32,9 @@ profiles = list(brands.values()) if scope == ALL else [profile]
 with shown_errors():
     plan = planning.plan_view(queue, profiles, start=start, end=end)
     for w in plan.warnings:
-        st.warning(w.message(lang()), icon="⏱️" if w.kind == "clash" else "📉")
+        readable = {**w.values, "brand": brands[w.brand].name if w.brand in brands else w.brand,
+                    "platform": svc.rules[w.platform].label if w.platform in svc.rules else w.platform}
+        st.warning(planning.render(w.message_key, lang(), readable), icon="⏱️" if w.kind == "clash" else "📉")
     by_day: dict[date, list] = {}
     for e in plan.entries:
         by_day.setdefault(e.local.date(), []).append(e)
