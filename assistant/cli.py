@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from assistant.cli_common import fail, print_json
+from assistant.cli_common import fail, parse_mapping, print_json
 from assistant.errors import AssistantError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Copydesk: brand-voice drafting desk.")
@@ -19,16 +19,6 @@ def _services(**overrides):
     from assistant.settings import load_settings
 
     return Services(load_settings(**overrides) if overrides else None)
-
-
-def _parse_mapping(items: list[str]) -> dict[str, str]:
-    mapping = {}
-    for item in items:
-        field, sep, column = item.partition("=")
-        if not sep or not field.strip() or not column.strip():
-            fail(f"--map expects FIELD=COLUMN (e.g. --map text=Messaggio), got {item!r}", 2)
-        mapping[field.strip()] = column.strip()
-    return mapping
 
 
 @app.command()
@@ -78,7 +68,7 @@ def ingest(
         for b in targets:
             if posts or guidelines:
                 report = svc.knowledge.ingest_files(b, posts or [], guidelines or [],
-                                                    mapping=_parse_mapping(mapping or []))
+                                                    mapping=parse_mapping(mapping or []))
             else:
                 report = svc.knowledge.index_brand(b, force=not if_stale, rebuild=rebuild)
             if report is None:

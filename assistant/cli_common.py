@@ -19,3 +19,14 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 def print_json(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def parse_mapping(items: list[str], example: str = "text=Messaggio") -> dict[str, str]:
+    """`--map FIELD=COLUMN` options into a mapping; a malformed one is a usage error (exit 2)."""
+    mapping = {}
+    for item in items:
+        field, sep, column = item.partition("=")
+        if not sep or not field.strip() or not column.strip():
+            fail(f"--map expects FIELD=COLUMN (e.g. --map {example}), got {item!r}", 2)
+        mapping[field.strip()] = column.strip()
+    return mapping

@@ -13,21 +13,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from assistant.cli_common import Json, fail, print_json
+from assistant.cli_common import Json, fail, parse_mapping, print_json
 from assistant.errors import AssistantError
 
 perf_app = typer.Typer(add_completion=False, no_args_is_help=True,
                        help="Post performance: import platform exports, see the best posts.")
-
-
-def _mapping(items: list[str]) -> dict[str, str]:
-    out = {}
-    for item in items:
-        fld, sep, column = item.partition("=")
-        if not sep or not fld.strip() or not column.strip():
-            fail(f"--map expects FIELD=COLUMN (e.g. --map url=Permalink), got {item!r}", 2)
-        out[fld.strip()] = column.strip()
-    return out
 
 
 @perf_app.command("import")
@@ -53,7 +43,8 @@ def import_(
         if when.tzinfo is None:
             fail("--measured-at needs a time zone (e.g. 2026-03-31T00:00:00+00:00)", 2)
     try:
-        report = import_file(_services(), brand, file, platform=platform, mapping=_mapping(mapping or []),
+        report = import_file(_services(), brand, file, platform=platform,
+                             mapping=parse_mapping(mapping or [], "url=Permalink"),
                              measured_at=when)
     except AssistantError as exc:
         fail(str(exc))
