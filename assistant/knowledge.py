@@ -197,6 +197,13 @@ class KnowledgeBase:
         self.store.delete(slug, [i for i in stale if i != doc_id])
         return doc_id
 
+    def remove_approved(self, slug: str, *, item_id: int | str) -> int:
+        """Withdraw a review item's exemplar (it was reopened: it no longer speaks for the brand).
+        Returns how many documents were removed (0 or 1)."""
+        stale = self.store.ids_where(slug, {"$and": [{"kind": "approved"}, {"key": str(item_id)}]})
+        self.store.delete(slug, list(stale))
+        return len(stale)
+
     def counts(self, slug: str) -> dict[str, int]:
         if not self.store.has_collection(slug):
             return {"posts": 0, "guideline_chunks": 0, "approved": 0}

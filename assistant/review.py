@@ -84,13 +84,15 @@ class ReviewQueue(ReviewStore):
     """
 
     def __init__(self, url: str, *, validator: Validator | None = None, brand_policy: BrandPolicy | None = None,
-                 on_approved: OnApproved | None = None, settings: Settings | None = None,
+                 on_approved: OnApproved | None = None, on_reopened: Callable[[ItemPublic], int] | None = None,
+                 settings: Settings | None = None,
                  clock: Callable[[], datetime] = utcnow, migrate: bool = True) -> None:
         super().__init__(url, clock=clock, migrate=migrate)
         self._settings = settings
         self._validator = validator
         self._brand_policy = brand_policy
         self.on_approved = on_approved
+        self.on_reopened = on_reopened
 
     @classmethod
     def open(cls, settings: Settings, **kwargs: Any) -> ReviewQueue:
@@ -100,12 +102,13 @@ class ReviewQueue(ReviewStore):
     @classmethod
     def from_services(cls, services: Any, **kwargs: Any) -> ReviewQueue:
         """Wired like the app: brands from the services, approvals become exemplars."""
-        from assistant.review_hooks import exemplar_callback, platform_validator
+        from assistant.review_hooks import exemplar_callback, exemplar_withdrawal, platform_validator
 
         kwargs.setdefault("brand_policy", lambda slug: services.brand(slug).profile)
         kwargs.setdefault("validator", platform_validator(lambda slug: services.brand(slug).profile,
                                                           lambda: services.rules))
         kwargs.setdefault("on_approved", exemplar_callback(lambda: services.knowledge))
+        kwargs.setdefault("on_reopened", exemplar_withdrawal(lambda: services.knowledge))
         return cls.open(services.settings, **kwargs)
 
     @property
@@ -249,7 +252,10 @@ class ReviewQueue(ReviewStore):
         return self._move(item_id, "reject", by=by, note=note, base_version=base_version)
 
     def reopen(self, item_id: int, *, by: str, note: str, base_version: int | None = None) -> ItemPublic:
-        return self._move(item_id, "reopen", by=by, note=note, base_version=base_version)
+        """Back to review; the item's exemplar is withdrawn until it is approved again."""
+        item = self._move(item_id, "reopen", by=by, note=note, base_version=base_version)
+        self._after(item, _name(by), self.on_reopened, "exemplar_removed", lambda removed: {"removed": removed})
+        return item
 
     def approve(self, item_id: int, *, by: str, override_reason: str | None = None,
                 base_version: int | None = None) -> ItemPublic:
@@ -334,13 +340,22 @@ class ReviewQueue(ReviewStore):
     def _feedback(self, item: ItemPublic, text: str, by: str) -> None:
         """Approved text -> exemplar. Runs after the commit: the approval stands either way, and
         the outcome is on the audit record."""
-        if self.on_approved is None:
+        if self.on_approved is not None:
+            callback = self.on_approved
+            self._after(item, by, lambda it: callback(it, text), "exemplar_added",
+                        lambda doc_id: {"doc_id": doc_id, "revision": item.current_revision})
+
+    def _after(self, item: ItemPublic, by: str, callback: Callable[[ItemPublic], Any] | None, action: str,
+               data_of: Callable[[Any], dict[str, Any]]) -> None:
+        """Run a post-commit hook on the brand's collection and audit its outcome (never raises)."""
+        if callback is None:
             return
         try:
-            action, data = "exemplar_added", {"doc_id": self.on_approved(item, text), "revision": item.current_revision}
+            data = data_of(callback(item))
         except Exception as exc:  # noqa: BLE001 - any failure of the callback is recorded, not raised
-            log.warning("approved item %s was not added as an exemplar: %s", item.id, exc)
-            action, data = "exemplar_failed", {"error": f"{type(exc).__name__}: {exc}"}
+            log.warning("item %s: %s failed: %s", item.id, action, exc)
+            action, data = action.replace("_added", "_failed").replace("_removed", "_failed"), {
+                "error": f"{type(exc).__name__}: {exc}"}
 
         def txn(s: Session) -> None:
             self._audit(s, self._item(s, item.id), by, action, item.state, item.state, data=data)

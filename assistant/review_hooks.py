@@ -66,3 +66,12 @@ def exemplar_callback(knowledge: Callable[[], KnowledgeBase]) -> OnApproved:
                                         approved_at=when, language=item.language, extra={"goal": item.goal})
 
     return add
+
+
+def exemplar_withdrawal(knowledge: Callable[[], KnowledgeBase]) -> Callable[[ItemPublic], int]:
+    """Reopened item -> its `approved` exemplar leaves the brand's collection."""
+
+    def remove(item: ItemPublic) -> int:
+        return knowledge().remove_approved(item.brand, item_id=item.id)
+
+    return remove

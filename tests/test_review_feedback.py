@@ -77,3 +77,19 @@ def test_a_failing_exemplar_callback_is_audited_and_the_approval_stands(tmp_path
     event = queue.get(item.id).audit[-1]
     assert event.action == "exemplar_failed" and "chroma is down" in event.data["error"]
     queue.close()
+
+
+def test_reopened_item_withdraws_its_exemplar(wired):
+    from tests.test_review_fixtures import make_draft
+
+    services, queue = wired
+    item = queue.add_draft(make_draft(APPROVED, brand="erbe-a"), by="Ada", submit=True)
+    queue.approve(item.id, by="Bea")
+    assert services.knowledge.counts("erbe-a")["approved"] == 1
+    queue.reopen(item.id, by="Bea", note="il cliente ha cambiato idea")
+    assert services.knowledge.counts("erbe-a")["approved"] == 0
+    assert approved_texts(services, "erbe-a", "tisana lavanda Bassano") == []
+    audit = queue.get(item.id).audit
+    assert audit[-1].action == "exemplar_removed" and audit[-1].data == {"removed": 1}
+    queue.reject(item.id, by="Bea", note="non si pubblica")
+    assert services.knowledge.counts("erbe-a")["approved"] == 0  # a rejected text never speaks for the brand
