@@ -73,6 +73,11 @@ def _group(rows: Iterable[Fact], key: Callable[[Fact], Any]) -> dict[Any, list[F
     return dict(sorted(out.items(), key=lambda kv: str(kv[0])))
 
 
+def overall(rows: list[Fact]) -> dict[str, Any]:
+    """Items, decided, approved, approval rate and AI text kept over all of `rows` (one group)."""
+    return _rates(rows)
+
+
 def _rates(group: list[Fact]) -> dict[str, Any]:
     decided = [f for f in group if f.decided]
     approved = [f for f in group if f.approved]

@@ -19,7 +19,7 @@ import base64
 import io
 import re
 import statistics
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -135,9 +135,7 @@ def build_report(services: Any, brand: str, month: str, language: str = "it",
     data.origins = performance.summarize([r for r in rows if r["origin"] != "unmatched"], ("origin",))
 
     facts = [f for f in insights.facts(queue, brand=brand) if start <= f.created_at < end]
-    month_rates = insights.by_platform([replace(f, platform="*") for f in facts])  # one group: the whole month
-    m = month_rates[0] if month_rates else {"items": 0, "decided": 0, "approved": 0, "approval_rate": None,
-                                            "ai_text_kept": None}
+    m = insights.overall(facts)
     hours = [f.seconds_to_approval / 3600 for f in facts if f.seconds_to_approval is not None]
     overall = queue.metrics(brand=brand).overall
     lang = language

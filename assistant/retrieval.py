@@ -70,7 +70,7 @@ class Retriever:
         self.embedder = embedder
         # Guideline passages are few per brand: kept in memory and scored with numpy, because a
         # filtered Chroma query scans every record of the collection (~11 ms at 10,000 posts).
-        self._guidelines: dict[str, tuple[tuple[int, int], list[Hit]]] = {}
+        self._guidelines: dict[str, tuple[tuple[int, int], list[Hit], np.ndarray]] = {}
 
     def retrieve(self, brand: str, query: str, k: int = 6, kind: Kind = "all", *,
                  platform: str | None = None, k_guidelines: int | None = None, fetch_k: int | None = None,
@@ -100,13 +100,13 @@ class Retriever:
             ids, texts, metas, vectors = self.store.all_of_kind(brand, "guideline")
             hits = [Hit(id=i, text=t, metadata=m, similarity=0.0, embedding=v)
                     for i, t, m, v in zip(ids, texts, metas, vectors)]
-            cached = self._guidelines[brand] = (generation, hits)
-        hits = cached[1]
+            unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9) if hits else vectors
+            cached = self._guidelines[brand] = (generation, hits, unit)
+        _, hits, unit = cached
         if not hits:
             return []
-        matrix = np.vstack([h.embedding for h in hits])
         q = np.asarray(qvec, dtype=np.float32)
-        sims = matrix @ q / np.maximum(np.linalg.norm(matrix, axis=1) * max(float(np.linalg.norm(q)), 1e-9), 1e-9)
+        sims = unit @ (q / max(float(np.linalg.norm(q)), 1e-9))
         order = np.argsort(-sims)[:n]
         return [Hit(id=hits[i].id, text=hits[i].text, metadata=hits[i].metadata, similarity=float(sims[i]),
                     embedding=hits[i].embedding) for i in order]

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from assistant import tokens
-from assistant.brands import Brand, list_brands, load_brand
+from assistant.brands import SLUG_RE, Brand, list_brand_slugs, load_brand
 from assistant.embeddings import Embedder, build_embedder
 from assistant.knowledge import KnowledgeBase
 from assistant.retrieval import Retriever
@@ -30,6 +30,7 @@ class Services:
         self.settings = settings or load_settings()
         self.settings.ensure_dirs()
         self._embedder = embedder
+        self._brands: dict[str, tuple[int, Brand]] = {}  # slug -> (brand.yaml mtime, parsed profile)
         if provider is not None:
             self.provider = provider  # overrides the cached property
         tokens.cache_dir(self.settings.cache_dir / "tiktoken")  # pin tiktoken's cache before anything imports it lazily
@@ -79,7 +80,18 @@ class Services:
         return ReviewQueue.from_services(self)
 
     def brands(self) -> list[Brand]:
-        return list_brands(self.settings.brands_dir)
+        return [self.brand(slug) for slug in list_brand_slugs(self.settings.brands_dir)]
 
     def brand(self, slug: str) -> Brand:
-        return load_brand(self.settings.brands_dir, slug)
+        """The brand's profile, parsed again only when its brand.yaml changes (every page run and
+        every draft asks for it)."""
+        if not SLUG_RE.match(slug):
+            return load_brand(self.settings.brands_dir, slug)  # raises with the reason
+        try:
+            mtime = (self.settings.brands_dir / slug / "brand.yaml").stat().st_mtime_ns
+        except OSError:
+            return load_brand(self.settings.brands_dir, slug)  # raises BrandNotFound
+        cached = self._brands.get(slug)
+        if cached is None or cached[0] != mtime:
+            cached = self._brands[slug] = (mtime, load_brand(self.settings.brands_dir, slug))
+        return cached[1]

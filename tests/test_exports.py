@@ -20,7 +20,7 @@ from assistant.cli_plan import plan_app
 from assistant.errors import InvalidRequest
 from assistant.review import ReviewQueue
 from assistant.review_schemas import ItemPublic
-from tests.test_review_fixtures import Clock, fake_policy, fake_validator, make_draft
+from tests.test_review_fixtures import approve_new, make_draft, sqlite_queue  # noqa: F401 (fixture)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "schedulers"
 ROME = "Europe/Rome"
@@ -33,16 +33,12 @@ LANA = BrandProfile(slug="lana", name="Lana Viva", language="it", voice="Caldo."
 
 
 @pytest.fixture
-def queue(tmp_path):
-    q = ReviewQueue(f"sqlite:///{tmp_path}/review.db", validator=fake_validator, brand_policy=fake_policy,
-                    clock=Clock())
-    yield q
-    q.close()
+def queue(sqlite_queue):
+    return sqlite_queue
 
 
 def approved(queue, text=T2, *, brand="lana", platform="instagram"):
-    item = queue.add_draft(make_draft(text, brand=brand, platform=platform), by="Ada", submit=True)
-    return queue.approve(item.id, by="Bea")
+    return approve_new(queue, text, brand=brand, platform=platform)
 
 
 def scheduled(queue, local: datetime, text=T2, **kw):

@@ -10,24 +10,19 @@ import pytest
 from assistant import planning
 from assistant.brands import BrandProfile
 from assistant.errors import InvalidRequest
-from assistant.review import ReviewQueue
-from tests.test_review_fixtures import Clock, fake_policy, fake_validator, make_draft
+from tests.test_review_fixtures import approve_new, sqlite_queue  # noqa: F401 (fixture)
 
 ROME = "Europe/Rome"
 UTC = timezone.utc
 
 
 @pytest.fixture
-def queue(tmp_path):
-    q = ReviewQueue(f"sqlite:///{tmp_path}/review.db", validator=fake_validator, brand_policy=fake_policy,
-                    clock=Clock())
-    yield q
-    q.close()
+def queue(sqlite_queue):
+    return sqlite_queue
 
 
 def approved(queue, text="Oggi in bottega si lavora la lana", *, brand="lana", platform="instagram"):
-    item = queue.add_draft(make_draft(text, brand=brand, platform=platform), by="Ada", submit=True)
-    return queue.approve(item.id, by="Bea")
+    return approve_new(queue, text, brand=brand, platform=platform)
 
 
 def scheduled(queue, local: datetime, *, tz=ROME, **kw):

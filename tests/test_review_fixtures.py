@@ -92,3 +92,18 @@ def queue(db_url, clock):
     q = ReviewQueue(db_url, validator=fake_validator, brand_policy=fake_policy, clock=clock)
     yield q
     q.close()
+
+
+@pytest.fixture
+def sqlite_queue(tmp_path):
+    """A queue on a SQLite file with a test clock, for tests that are not about storage backends."""
+    q = ReviewQueue(f"sqlite:///{tmp_path}/review.db", validator=fake_validator, brand_policy=fake_policy,
+                    clock=Clock())
+    yield q
+    q.close()
+
+
+def approve_new(queue, text: str, *, brand: str = "lana", platform: str = "instagram"):
+    """A new item with `text`, submitted by Ada and approved by Bea."""
+    item = queue.add_draft(make_draft(text, brand=brand, platform=platform), by="Ada", submit=True)
+    return queue.approve(item.id, by="Bea")

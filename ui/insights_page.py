@@ -34,17 +34,13 @@ def section(title: str, key: str, rows: list[dict], chart) -> None:
 
 with shown_errors():
     facts = insights.facts(svc.review, brand=None if scope == ALL else scope)
-    total = len(facts)
-    decided = sum(f.decided for f in facts)
-    approved = sum(f.approved for f in facts)
+    totals = insights.overall(facts)
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric(t("insights.items"), total)
-    c2.metric(t("insights.approved"), approved)
-    c3.metric(t("insights.approval_rate"), f"{approved / decided:.0%}" if decided else "—")
+    c1.metric(t("insights.items"), totals["items"])
+    c2.metric(t("insights.approved"), totals["approved"])
+    for col, key in ((c3, "approval_rate"), (c4, "ai_text_kept")):
+        col.metric(t(f"insights.{key}"), "—" if totals[key] is None else f"{totals[key]:.0%}")
     kept = insights.by_platform(facts)
-    v0_total = sum(f.words_v0 or 0 for f in facts if f.approved and f.words_v0)
-    kept_total = sum(f.kept_words or 0 for f in facts if f.approved and f.words_v0)
-    c4.metric(t("insights.ai_text_kept"), f"{kept_total / v0_total:.0%}" if v0_total else "—")
 
     def rates(df: pd.DataFrame, by: str) -> pd.DataFrame:
         """Long form with translated metric names, for a two-series chart."""
