@@ -9,18 +9,18 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from assistant import tokens
+from assistant.text import tokens
 from assistant.brands import SLUG_RE, Brand, list_brand_slugs, load_brand
-from assistant.embeddings import Embedder, build_embedder
-from assistant.knowledge import KnowledgeBase
-from assistant.retrieval import Retriever
+from assistant.knowledge.embeddings import Embedder, build_embedder
+from assistant.knowledge.ingestion import KnowledgeBase
+from assistant.knowledge.retrieval import Retriever
 from assistant.settings import Settings, load_settings
-from assistant.vectorstore import VectorStore
+from assistant.knowledge.vectorstore import VectorStore
 
 if TYPE_CHECKING:  # drafting pulls in the LLM stack: imported on first use only
-    from assistant.drafting import Drafter
+    from assistant.drafting.drafter import Drafter
     from assistant.platforms import PlatformRule
-    from assistant.providers import Provider
+    from assistant.drafting.providers import Provider
     from assistant.review import ReviewQueue
 
 
@@ -53,7 +53,7 @@ class Services:
 
     @cached_property
     def provider(self) -> Provider:
-        from assistant.providers import build_provider
+        from assistant.drafting.providers import build_provider
 
         return build_provider(self.settings)
 
@@ -63,14 +63,13 @@ class Services:
 
         return get_rules(self.settings.platform_overrides)
 
-    def drafter(self, ui_language: str = "it", provider: Provider | None = None) -> Drafter:
-        from assistant.drafting import Drafter
-        from assistant.providers import price_table
+    def drafter(self, provider: Provider | None = None) -> Drafter:
+        from assistant.drafting.drafter import Drafter
+        from assistant.drafting.pricing import price_table
 
         return Drafter(retriever=self.retriever, provider=provider or self.provider,
                        prices=price_table(self.settings), rules=self.rules, load_brand=self.brand,
-                       prompt_budget=self.settings.prompt_budget, max_output_tokens=self.settings.max_output_tokens,
-                       ui_language=ui_language)
+                       prompt_budget=self.settings.prompt_budget, max_output_tokens=self.settings.max_output_tokens)
 
     @cached_property
     def review(self) -> ReviewQueue:

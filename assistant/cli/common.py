@@ -1,0 +1,40 @@
+"""What every `assistant` sub-command shares: option types, error exits, JSON output."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+By = Annotated[str, typer.Option("--by", help="Your name: recorded on every change.")]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def services(**overrides: Any) -> Any:
+    """The library's composition root for one command (settings from the environment and flags)."""
+    from assistant.services import Services
+    from assistant.settings import load_settings
+
+    return Services(load_settings(**overrides) if overrides else None)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """The reason on stderr and a non-zero exit (1: it failed; 2: the command line was wrong)."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def parse_mapping(items: list[str], example: str = "text=Messaggio") -> dict[str, str]:
+    """`--map FIELD=COLUMN` options into a mapping; a malformed one is a usage error (exit 2)."""
+    mapping = {}
+    for item in items:
+        field, sep, column = item.partition("=")
+        if not sep or not field.strip() or not column.strip():
+            fail(f"--map expects FIELD=COLUMN (e.g. --map {example}), got {item!r}", 2)
+        mapping[field.strip()] = column.strip()
+    return mapping

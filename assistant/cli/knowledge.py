@@ -1,0 +1,115 @@
+"""`assistant brands | ingest | search`: the brands and their knowledge base."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from assistant.cli import common
+from assistant.cli.common import fail, parse_mapping, print_json
+from assistant.errors import AssistantError
+
+
+def brands(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List brands with their language and what is indexed."""
+    try:
+        svc = common.services()
+        rows = []
+        for brand in svc.brands():
+            counts = svc.knowledge.counts(brand.slug)
+            rows.append({"slug": brand.slug, "name": brand.profile.name, "language": brand.profile.language,
+                         "languages": brand.profile.all_languages, "platforms": brand.profile.platforms,
+                         "indexed_posts": counts["posts"], "guideline_chunks": counts["guideline_chunks"],
+                         "approved_exemplars": counts["approved"]})
+    except AssistantError as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        typer.echo("No brands. Add a folder with brand.yaml under ASSISTANT_BRANDS_DIR.")
+    for r in rows:
+        typer.echo(f"{r['slug']:<24} {r['name']:<32} {','.join(r['languages']):<8} "
+                   f"posts={r['indexed_posts']:<6} guideline_chunks={r['guideline_chunks']}")
+
+
+
+def ingest(
+    brand: Annotated[Optional[str], typer.Argument(help="Brand slug; omit with --all.")] = None,
+    posts: Annotated[Optional[list[Path]], typer.Option("--posts", help="Posts CSV (repeatable).")] = None,
+    guidelines: Annotated[Optional[list[Path]], typer.Option("--guidelines", help="Guideline .md/.txt (repeatable).")] = None,
+    mapping: Annotated[Optional[list[str]], typer.Option("--map", help="FIELD=COLUMN, overrides guessed columns.")] = None,
+    all_brands: Annotated[bool, typer.Option("--all", help="Every brand's own folder.")] = False,
+    if_stale: Annotated[bool, typer.Option("--if-stale", help="Only brands whose index is missing or stale.")] = False,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Drop the brand's index and build it again.")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Ingest posts and guidelines (no files: the brand folder's own). Idempotent."""
+    if not brand and not all_brands:
+        fail("name a brand, or pass --all", 2)
+    if all_brands and (posts or guidelines):
+        fail("--posts/--guidelines need a single brand, not --all", 2)
+    try:
+        svc = common.services()
+        targets = svc.brands() if all_brands else [svc.brand(brand)]
+        reports = []
+        for b in targets:
+            if posts or guidelines:
+                report = svc.knowledge.ingest_files(b, posts or [], guidelines or [],
+                                                    mapping=parse_mapping(mapping or []))
+            else:
+                report = svc.knowledge.index_brand(b, force=not if_stale, rebuild=rebuild)
+            if report is None:
+                reports.append({"brand": b.slug, "status": "up to date"})
+            else:
+                reports.append(report.as_dict())
+    except AssistantError as exc:
+        fail(str(exc))
+    failed = any(r.get("errors") for r in reports)
+    if as_json:
+        print_json(reports if all_brands else reports[0])
+    else:
+        for r in reports:
+            if r.get("status"):
+                typer.echo(f"{r['brand']}: index up to date")
+                continue
+            typer.echo(f"{r['brand']}: added {r['added']}, updated {r['updated']}, replaced {r['replaced']}, "
+                       f"unchanged {r['unchanged']}, rejected {r['rejected']} (embedded {r['embedded']})")
+            for w in r["rejected_rows"] + r["warnings"]:
+                typer.echo(f"  warning: {w}", err=True)
+            for e in r["errors"]:
+                typer.echo(f"  error: {e}", err=True)
+    if failed:
+        raise typer.Exit(1)
+
+
+
+def search(
+    brand: Annotated[str, typer.Argument(help="Brand slug.")],
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    k: Annotated[int, typer.Option("--k", min=1, max=50)] = 5,
+    kind: Annotated[str, typer.Option("--kind", help="post | guideline | all")] = "all",
+    platform: Annotated[Optional[str], typer.Option("--platform")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Search a brand's knowledge base: what the model will see."""
+    if kind not in ("post", "guideline", "all"):
+        fail("--kind must be post, guideline or all", 2)
+    try:
+        svc = common.services()
+        svc.brand(brand)
+        results = svc.retriever.retrieve(brand, query, k=k, kind=kind, platform=platform)  # type: ignore[arg-type]
+    except AssistantError as exc:
+        fail(str(exc))
+    if as_json:
+        print_json([r.as_dict() for r in results])
+        return
+    if not results:
+        typer.echo("Nothing found (is the brand indexed? run `assistant ingest BRAND`).")
+    for r in results:
+        m = r.metadata
+        where = m.get("heading") or f"{m.get('platform', '')} {m.get('posted_at', '')[:10]}".strip()
+        extra = f" engagement={m['engagement']}" if "engagement" in m else ""
+        typer.echo(f"[{r.kind} {r.score:.3f}] {where}{extra}\n  {r.snippet}")

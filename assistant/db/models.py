@@ -1,0 +1,179 @@
+"""Every table of the system of record (SQLAlchemy 2, typed declarative). Portable: SQLite and PostgreSQL.
+
+The schema itself is created and changed only by the Alembic migrations in
+`assistant/migrations/versions/`; these classes must describe the same tables (a test compares
+them with the migrated database). Timestamps are timezone-aware UTC on every backend.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAME = 200  # people's names, assignees, "ai:<provider>/<model>"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes everywhere (SQLite stores naive text: UTC is implied)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass a timezone-aware datetime (UTC)")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Item(Base):
+    """One post under review. `version` grows by one on every change of this row (optimistic locking)."""
+
+    __tablename__ = "review_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    draft_id: Mapped[str | None] = mapped_column(String(64))
+    brand: Mapped[str] = mapped_column(String(64))
+    platform: Mapped[str] = mapped_column(String(32))
+    brief: Mapped[str] = mapped_column(Text)
+    goal: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(24))
+    assignee: Mapped[str | None] = mapped_column(String(NAME))
+    scheduled_for: Mapped[datetime | None]
+    published_at: Mapped[datetime | None]
+    published_url: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)
+    current_revision: Mapped[int] = mapped_column(Integer)
+    archived: Mapped[bool] = mapped_column(Boolean)
+    created_by: Mapped[str] = mapped_column(String(NAME))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    # Metrics inputs, set when they happen (see assistant/review_metrics.py).
+    submitted_at: Mapped[datetime | None]  # first submission
+    approved_at: Mapped[datetime | None]  # latest approval
+    words_v0: Mapped[int | None] = mapped_column(Integer)
+    words_final: Mapped[int | None] = mapped_column(Integer)
+    kept_words: Mapped[int | None] = mapped_column(Integer)
+    edit_distance: Mapped[int | None] = mapped_column(Integer)
+    seconds_to_approval: Mapped[float | None] = mapped_column(Float)
+
+    __table_args__ = (
+        UniqueConstraint("draft_id", name="uq_review_items_draft_id"),
+        Index("ix_review_items_state", "state", "archived", "id"),
+        Index("ix_review_items_brand", "brand", "archived", "id"),
+        Index("ix_review_items_brand_state", "brand", "state", "archived", "id"),
+        Index("ix_review_items_brand_platform", "brand", "platform", "archived", "id"),
+        Index("ix_review_items_platform", "platform", "archived", "id"),
+        Index("ix_review_items_assignee", "assignee", "state", "archived", "id"),
+    )
+
+
+class Revision(Base):
+    """A text of an item. Number 0 is exactly what the model wrote; every human edit adds one."""
+
+    __tablename__ = "review_revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("review_items.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(NAME))
+    created_at: Mapped[datetime]
+    violations: Mapped[list[Any]]
+    sources: Mapped[list[Any] | None]
+    provider: Mapped[str | None] = mapped_column(String(64))
+    model: Mapped[str | None] = mapped_column(String(NAME))
+    prompt_version: Mapped[str | None] = mapped_column(String(64))
+    prompt_tokens: Mapped[int | None] = mapped_column(Integer)
+    completion_tokens: Mapped[int | None] = mapped_column(Integer)
+    cost_usd: Mapped[float | None] = mapped_column(Float)
+    meta: Mapped[dict[str, Any] | None]  # the rest of the Draft: latency, angle, repair, ...
+
+    __table_args__ = (UniqueConstraint("item_id", "number", name="uq_review_revisions_item_number"),)
+
+
+class Comment(Base):
+    __tablename__ = "review_comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("review_items.id"), index=True)
+    author: Mapped[str] = mapped_column(String(NAME))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class AuditEvent(Base):
+    """Append-only history: who did what, when, from which state to which."""
+
+    __tablename__ = "review_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("review_items.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(NAME))
+    at: Mapped[datetime]
+    action: Mapped[str] = mapped_column(String(32))
+    from_state: Mapped[str | None] = mapped_column(String(24))
+    to_state: Mapped[str | None] = mapped_column(String(24))
+    note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any] | None]
+
+
+# --- performance --------------------------------------------------------------------------------
+
+# The `performance` table: post figures imported from the platforms' exports (SQLAlchemy 2).
+#
+# On the same declarative `Base` as the review queue, in the same database. The table itself is
+# created by the Alembic migration `0002_performance`; this class must describe the same table.
+#
+# One row is one measurement of one published post: figures as the platform reported them on
+# `measured_at`. A post is known by `post_key` (a hash of its normalised URL, else of its
+# platform and normalised text), so that the same post measured again on another day is a new
+# row, and the same file imported again is not (unique on brand, post_key, measured_at).
+class PerformanceRecord(Base):
+    __tablename__ = "performance"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    brand: Mapped[str] = mapped_column(String(64))
+    platform: Mapped[str] = mapped_column(String(32))
+    post_key: Mapped[str] = mapped_column(String(64))
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("review_items.id"))  # a published queue item
+    doc_id: Mapped[str | None] = mapped_column(String(64))  # a past post (or exemplar) in the brand's collection
+    matched_by: Mapped[str | None] = mapped_column(String(16))  # "url" | "text" | None (unmatched)
+    match_score: Mapped[float | None] = mapped_column(Float)
+    url: Mapped[str | None] = mapped_column(Text)  # as exported
+    text_snippet: Mapped[str | None] = mapped_column(Text)
+    measured_at: Mapped[datetime]
+    posted_at: Mapped[datetime | None]
+    likes: Mapped[int | None] = mapped_column(Integer)
+    comments: Mapped[int | None] = mapped_column(Integer)
+    shares: Mapped[int | None] = mapped_column(Integer)
+    clicks: Mapped[int | None] = mapped_column(Integer)
+    impressions: Mapped[int | None] = mapped_column(Integer)
+    reach: Mapped[int | None] = mapped_column(Integer)
+    engagement: Mapped[int | None] = mapped_column(Integer)
+    engagement_rate: Mapped[float | None] = mapped_column(Float)
+    rate_basis: Mapped[str | None] = mapped_column(String(16))  # "impressions" | "reach"
+    source_file: Mapped[str] = mapped_column(String(255))
+    imported_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("brand", "post_key", "measured_at", name="uq_performance_brand_post_measured"),
+        Index("ix_performance_brand_platform", "brand", "platform", "measured_at"),
+        Index("ix_performance_item_id", "item_id"),
+    )

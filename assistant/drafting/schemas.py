@@ -1,0 +1,110 @@
+"""What goes into a draft and what comes out: the request, the draft with its provenance, the
+events of a streamed run. Plain pydantic models, shared by the drafter, the queue, CLI and app."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+from assistant.knowledge.retrieval import Source
+from assistant.platforms import PLATFORMS, Violation
+from assistant.text.snippets import snippet
+
+Goal = Literal["awareness", "engagement", "traffic", "conversion", "community"]
+GOALS: tuple[str, ...] = Goal.__args__  # type: ignore[attr-defined]
+LANGUAGE_NAMES = {"it": "Italian", "en": "English", "es": "Spanish", "fr": "French", "de": "German", "pt": "Portuguese"}
+MAX_BRIEF = 4000
+
+class DraftRequest(BaseModel):
+    brand: str
+    platforms: list[str] = Field(min_length=1)
+    brief: str = Field(min_length=3, max_length=MAX_BRIEF)
+    goal: Goal = "engagement"
+    language: str | None = None
+    variants: int = Field(default=1, ge=1, le=5)
+    link: str | None = None
+    call_to_action: str | None = None
+
+    @field_validator("platforms")
+    @classmethod
+    def _platforms(cls, value: list[str]) -> list[str]:
+        out = list(dict.fromkeys(p.strip().lower() for p in value if p.strip()))
+        unknown = [p for p in out if p not in PLATFORMS]
+        if unknown:
+            raise ValueError(f"unknown platform(s) {', '.join(unknown)}: use {', '.join(PLATFORMS)}")
+        return out
+
+    @field_validator("brief")
+    @classmethod
+    def _brief(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the brief is empty: say what the post is about")
+        return value.strip()
+
+
+class SourceRef(BaseModel):
+    id: str
+    kind: str
+    score: float
+    snippet: str
+    text: str
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @classmethod
+    def of(cls, source: Source) -> SourceRef:
+        return cls(id=source.id, kind=source.kind, score=round(source.score, 4), snippet=snippet(source.text, 160),
+                   text=source.text, metadata=source.metadata)
+
+
+class Draft(BaseModel):
+    id: str = Field(default_factory=lambda: uuid.uuid4().hex)
+    brand: str
+    platform: str
+    variant: int
+    text: str
+    language: str
+    brief: str
+    goal: str
+    angle: str = ""
+    sources: list[SourceRef] = Field(default_factory=list)
+    provider: str
+    model: str
+    demo_model: bool = False
+    prompt_version: str
+    prompt_tokens: int
+    completion_tokens: int
+    tokens_estimated: bool = False
+    cost_usd: float | None
+    latency_ms: int
+    first_token_ms: int | None = None
+    violations: list[Violation] = Field(default_factory=list)
+    repaired: bool = False
+    repair_attempted: bool = False
+    first_attempt: str | None = None
+    trimmed_sources: int = 0
+    parent_id: str | None = None
+    instruction: str | None = None
+    messages: list[dict[str, str]] = Field(default_factory=list, repr=False)
+    created_at: str = Field(default_factory=lambda: datetime.now(timezone.utc).isoformat())
+
+    @property
+    def errors(self) -> list[Violation]:
+        return [v for v in self.violations if v.severity == "error"]
+
+    def public(self) -> dict[str, Any]:
+        """Everything but the raw conversation (which repeats the sources)."""
+        return self.model_dump(exclude={"messages"})
+
+
+@dataclass
+class DraftEvent:
+    kind: Literal["start", "token", "repair", "done"]
+    platform: str
+    variant: int
+    text: str = ""
+    draft: Draft | None = None
+

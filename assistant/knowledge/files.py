@@ -1,0 +1,200 @@
+"""Reading the files people upload: decoding (any encoding Excel or an export writes), CSV
+dialect and header, column guessing from aliases, counts and dates as exports write them, and
+size limits that say what to do. One copy, used by posts ingestion and performance imports.
+
+Messages say what to fix; a file that cannot be read as a whole raises `IngestError`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from assistant.errors import IngestError
+
+_DATE_FORMATS = (
+    "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d-%m-%Y %H:%M", "%d-%m-%Y", "%d.%m.%Y %H:%M",
+    "%d.%m.%Y", "%Y/%m/%d %H:%M", "%Y/%m/%d", "%m/%d/%Y %I:%M %p", "%a %b %d %H:%M:%S %z %Y",
+)
+_SNIFF_BYTES = 64 * 1024
+
+
+@dataclass
+class IngestWarning:
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column:
+            where += f", column '{self.column}'"
+        return f"{where}: {self.message}"
+
+
+
+
+# --- decoding -----------------------------------------------------------------------------------
+
+def decode_bytes(raw: bytes, source: str) -> tuple[str, str]:
+    """Decode a text file; returns (text, encoding). Binary or empty files raise IngestError."""
+    if not raw.strip():
+        raise IngestError(f"{source}: the file is empty; export it again with a header row and at least one post")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise IngestError(f"{source}: starts like UTF-16 but does not decode ({exc})") from exc
+    if b"\x00" in raw[:_SNIFF_BYTES]:
+        raise IngestError(
+            f"{source}: this looks like a binary file (e.g. .xlsx or an image), not text; "
+            "save it as CSV (UTF-8) and upload that"
+        )
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    # Italian Excel on Windows writes cp1252; latin-1 decodes anything left.
+    try:
+        return raw.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return raw.decode("latin-1"), "latin-1"
+
+
+def detect_delimiter(text: str) -> str:
+    sample = text[:_SNIFF_BYTES]
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
+    except csv.Error:
+        header = sample.splitlines()[0] if sample.splitlines() else ""
+        counts = {d: header.count(d) for d in (",", ";", "\t")}
+        best = max(counts, key=lambda d: counts[d])
+        return best if counts[best] else ","
+
+
+def header_key(name: str) -> str:
+    return " ".join(name.replace("_", " ").strip().lower().split())
+
+
+def guess_columns(header: Sequence[str], aliases: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    """Map our fields to the file's column names from `aliases` ({field: names, first wins}),
+    case- and underscore-insensitively; a column is used for one field only."""
+    by_key: dict[str, str] = {}
+    for col in header:
+        by_key.setdefault(header_key(col), col)
+    mapping: dict[str, str] = {}
+    for fld, names in aliases.items():
+        for alias in names:
+            col = by_key.get(header_key(alias))
+            if col is not None and col not in mapping.values():
+                mapping[fld] = col
+                break
+    return mapping
+
+
+# --- values -------------------------------------------------------------------------------------
+
+def parse_date(value: str) -> datetime | None:
+    """ISO 8601 first, then common day-first (Italian) and export formats. None if unparseable."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace(" UTC", "+00:00"))
+    except ValueError:
+        parsed = None
+        for fmt in _DATE_FORMATS:
+            try:
+                parsed = datetime.strptime(value, fmt)
+                break
+            except ValueError:
+                continue
+    if parsed is None:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed
+
+
+def parse_count(value: str) -> int | None:
+    """'1.234' (Italian), '1,234', '1 234', '2,5K', '3M' -> int. Empty -> None. Bad -> ValueError."""
+    raw = value.strip().replace("\u00a0", "").replace(" ", "")
+    if not raw or raw in {"-", "—", "n/a", "N/A", "NA"}:
+        return None
+    mult = 1
+    if raw[-1] in "kK":
+        mult, raw = 1_000, raw[:-1]
+    elif raw[-1] in "mM":
+        mult, raw = 1_000_000, raw[:-1]
+    if mult > 1:
+        number = float(raw.replace(",", "."))
+    elif re.fullmatch(r"\d{1,3}([.,]\d{3})+", raw):
+        number = float(re.sub(r"[.,]", "", raw))
+    else:
+        number = float(raw.replace(",", "."))
+    if number < 0:
+        raise ValueError("negative")
+    return int(round(number * mult))
+
+
+# --- posts --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SniffedCSV:
+    """What a posts file looks like before parsing: for a mapping preview the user can correct."""
+
+    text: str
+    encoding: str
+    delimiter: str
+    header: list[str]
+    mapping: dict[str, str]
+
+
+def sniff_csv(raw: bytes, source: str, aliases: Mapping[str, Sequence[str]] | None = None) -> SniffedCSV:
+    """Decode, detect the delimiter, read the header, guess the mapping from `aliases` (if given).
+    Raises on unreadable files."""
+    text, encoding = decode_bytes(raw, source)
+    delimiter = detect_delimiter(text)
+    try:
+        header = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+    except StopIteration as exc:
+        raise IngestError(f"{source}: the file is empty; it needs a header row and at least one post") from exc
+    except csv.Error as exc:
+        raise IngestError(f"{source}: not a readable CSV ({exc})") from exc
+    header = [h.strip() for h in header]
+    return SniffedCSV(text, encoding, delimiter, header, guess_columns(header, aliases or {}))
+
+
+def read_rows(sniffed: SniffedCSV, source: str, what: str = "ingested") -> list[list[str]]:
+    """Every row of the file (the header included), strictly quoted: a malformed file fails whole."""
+    reader = csv.reader(io.StringIO(sniffed.text, newline=""), delimiter=sniffed.delimiter, strict=True)
+    try:
+        return list(reader)
+    except csv.Error as exc:
+        raise IngestError(f"{source}: malformed CSV near line {reader.line_num} ({exc}); nothing was {what}") from exc
+
+
+def read_file(path: Path, max_bytes: int | None = None) -> bytes:
+    """Read a file for ingestion with a size limit that says what to do."""
+    path = Path(path)
+    if not path.is_file():
+        raise IngestError(f"{path}: no such file")
+    size = path.stat().st_size
+    if max_bytes is not None and size > max_bytes:
+        raise IngestError(
+            f"{path.name}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.1f} MB limit; split the file "
+            "or raise ASSISTANT_MAX_UPLOAD_MB"
+        )
+    return path.read_bytes()
+
+

@@ -1,0 +1,343 @@
+"""The human review queue: drafts in, people edit, comment, approve or reject; all of it kept.
+
+- Every text is a revision (v0 is exactly what the model wrote); nothing is updated in place
+  without an audit event, nothing is deleted (archive instead).
+- States move only along `TRANSITIONS` (`review.states`: the one place they are defined).
+- Optimistic locking: an item's `version` grows by one on every change of its row, by a
+  compare-and-swap UPDATE in the same transaction that writes the revision and the audit event
+  (`review.store`). A change based on a stale version writes nothing and raises `EditConflict`,
+  which carries both texts: no silent overwrite, no lost update, across threads and processes.
+- Every change takes `by` (a person's name), recorded on its audit event.
+- The queue owns its sessions: one short transaction per public method; only pydantic schemas
+  (`review.schemas`) leave it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from assistant.db.models import Comment, Item, Revision
+from assistant.errors import IllegalTransition, InvalidRequest
+from assistant.platforms.checks import as_violations
+from assistant.review import metrics as rm
+from assistant.review.hooks import BrandPolicy, OnApproved, Validator
+from assistant.review.queries import ReviewReader
+from assistant.review.schemas import ApprovalBlocked, CommentPublic, FourEyesRequired, ItemPublic
+from assistant.review.states import NOTE_REQUIRED, TRANSITIONS, allowed_actions
+from assistant.review.store import utcnow
+
+if TYPE_CHECKING:
+    from assistant.drafting.schemas import Draft
+    from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def _name(by: str) -> str:
+    name = " ".join((by or "").split())
+    if not name:
+        raise InvalidRequest("by: say who is doing this (your name); it is recorded on every change")
+    if name.lower().startswith("ai:"):
+        raise InvalidRequest("by: names starting with 'ai:' are reserved for the model that wrote a draft")
+    if len(name) > 200:
+        raise InvalidRequest("by: a name is at most 200 characters")
+    return name
+
+
+def _required(value: str | None, what: str) -> str:
+    if not value or not value.strip():
+        raise InvalidRequest(f"{what}: write it (it is kept in the audit log)")
+    return value.strip()
+
+
+class ReviewQueue(ReviewReader):
+    """The queue over one database URL (migrated with `alembic upgrade head` when opened).
+
+    `validator`, `brand_policy` and `on_approved` are the seams to the rest of the app
+    (`review_hooks`); left out, the first two load brands from `settings` (or the environment).
+    """
+
+    def __init__(self, url: str, *, validator: Validator | None = None, brand_policy: BrandPolicy | None = None,
+                 on_approved: OnApproved | None = None, on_reopened: Callable[[ItemPublic], int] | None = None,
+                 settings: Settings | None = None,
+                 clock: Callable[[], datetime] = utcnow, migrate: bool = True) -> None:
+        super().__init__(url, clock=clock, migrate=migrate)
+        self._settings = settings
+        self._validator = validator
+        self._brand_policy = brand_policy
+        self.on_approved = on_approved
+        self.on_reopened = on_reopened
+
+    @classmethod
+    def open(cls, settings: Settings, **kwargs: Any) -> ReviewQueue:
+        """The queue at `settings.db_url` (ASSISTANT_DATABASE_URL or the SQLite file in home)."""
+        return cls(settings.db_url, settings=settings, **kwargs)
+
+    @classmethod
+    def from_services(cls, services: Any, **kwargs: Any) -> ReviewQueue:
+        """Wired like the app: brands from the services, approvals become exemplars."""
+        from assistant.review.hooks import exemplar_callback, exemplar_withdrawal, platform_validator
+
+        kwargs.setdefault("brand_policy", lambda slug: services.brand(slug).profile)
+        kwargs.setdefault("validator", platform_validator(lambda slug: services.brand(slug).profile,
+                                                          lambda: services.rules))
+        kwargs.setdefault("on_approved", exemplar_callback(lambda: services.knowledge))
+        kwargs.setdefault("on_reopened", exemplar_withdrawal(lambda: services.knowledge))
+        return cls.open(services.settings, **kwargs)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            from assistant.settings import load_settings
+
+            self._settings = load_settings()
+        return self._settings
+
+    def validate(self, text: str, *, platform: str, brand: str, language: str | None) -> list[dict[str, Any]]:
+        if self._validator is None:
+            from assistant.review.hooks import settings_validator
+
+            self._validator = settings_validator(self.settings)
+        return self._validator(text, platform=platform, brand=brand, language=language)
+
+    def four_eyes(self, brand: str) -> bool:
+        if self._brand_policy is None:
+            from assistant.review.hooks import settings_brand_policy
+
+            self._brand_policy = settings_brand_policy(self.settings)
+        return bool(getattr(self._brand_policy(brand), "four_eyes", False))
+
+    # --- the building blocks of every change ----------------------------------------------------
+
+    def _check(self, s: Session, item: Item, action: str, base_version: int | None, yours: str | None = None) -> str:
+        """The state `action` leads to; raises on a stale base version or an illegal move."""
+        if base_version is not None and item.version != base_version:
+            raise self._conflict(s, item, base_version, yours)
+        if item.archived:
+            raise IllegalTransition(f"item {item.id} is archived: it can no longer be changed")
+        moves = TRANSITIONS.get(action)
+        if moves is not None and item.state not in moves:
+            raise IllegalTransition(
+                f"cannot {action.replace('_', ' ')} item {item.id}: it is {item.state}; from {item.state} "
+                f"the allowed actions are: {', '.join(allowed_actions(item.state))}")
+        return moves[item.state] if moves is not None else item.state
+
+    def _move(self, item_id: int, action: str, *, by: str, base_version: int | None = None, note: str | None = None,
+              data: dict[str, Any] | None = None, values: Callable[[Item], dict[str, Any]] | None = None) -> ItemPublic:
+        """A state change: check, compare-and-swap, audit; one transaction."""
+        by = _name(by)
+        if action in NOTE_REQUIRED:
+            note = _required(note, f"note (why you {action.replace('_', ' ')})")
+
+        def txn(s: Session) -> ItemPublic:
+            item = self._item(s, item_id)
+            from_state = item.state
+            to_state = self._check(s, item, action, base_version)
+            self._cas(s, item, base_version, state=to_state, **(values(item) if values else {}))
+            self._audit(s, item, by, action, from_state, to_state, note, data)
+            return self._public(item, self._revision(s, item.id, item.current_revision))
+
+        return self.write(txn)
+
+    # --- adding ---------------------------------------------------------------------------------
+
+    def add_draft(self, draft: Draft, *, by: str, submit: bool = False, edited_text: str | None = None) -> ItemPublic:
+        """A model draft enters the queue: v0 is `draft.text` exactly; an `edited_text` that differs
+        becomes revision 1 by `by`. Adding the same draft (same id) again returns the existing item."""
+        by = _name(by)
+        edited = edited_text if edited_text is not None and edited_text != draft.text else None
+        violations = None
+        if edited is not None:
+            _required(edited, "edited_text")
+            violations = self.validate(edited, platform=draft.platform, brand=draft.brand, language=draft.language)
+        dumped = draft.model_dump(mode="json", exclude={"messages"})
+        columns = {"text", "sources", "provider", "model", "prompt_version", "prompt_tokens", "completion_tokens",
+                   "cost_usd", "violations", "brand", "platform", "brief", "goal", "language"}
+        author = f"ai:{draft.provider}/{draft.model}"
+        try:
+            written_at = datetime.fromisoformat(draft.created_at).astimezone(timezone.utc)
+        except (TypeError, ValueError):
+            written_at = self.clock()
+
+        def txn(s: Session) -> ItemPublic:
+            existing = s.scalars(select(Item).where(Item.draft_id == draft.id)).first()
+            if existing is not None:
+                return self._public(existing, self._revision(s, existing.id, existing.current_revision))
+            now = self.clock()
+            item = Item(draft_id=draft.id, brand=draft.brand, platform=draft.platform, brief=draft.brief,
+                        goal=draft.goal, language=draft.language, state="in_review" if submit else "draft",
+                        version=1, current_revision=0 if edited is None else 1, archived=False, created_by=by,
+                        created_at=now, updated_at=now, submitted_at=now if submit else None)
+            s.add(item)
+            s.flush()  # the id
+            current = Revision(item_id=item.id, number=0, text=draft.text, author=author, created_at=written_at,
+                               violations=[v.as_dict() for v in draft.violations], sources=dumped["sources"], provider=draft.provider,
+                               model=draft.model, prompt_version=draft.prompt_version,
+                               prompt_tokens=draft.prompt_tokens, completion_tokens=draft.completion_tokens,
+                               cost_usd=draft.cost_usd, meta={k: v for k, v in dumped.items() if k not in columns})
+            s.add(current)
+            self._audit(s, item, by, "create", None, "draft", data={"draft_id": draft.id, "author": author})
+            if edited is not None:
+                current = Revision(item_id=item.id, number=1, text=edited, author=by, created_at=now,
+                                   violations=violations)
+                s.add(current)
+                self._audit(s, item, by, "edit", "draft", "draft", data={"revision": 1})
+            if submit:
+                self._audit(s, item, by, "submit", "draft", "in_review")
+            s.flush()
+            return self._public(item, current)
+
+        return self.write(txn)
+
+    # --- changes --------------------------------------------------------------------------------
+
+    def edit(self, item_id: int, text: str, *, by: str, base_version: int) -> ItemPublic:
+        """Save `text` as a new revision, if the item is still at `base_version` (else EditConflict)."""
+        by = _name(by)
+        _required(text, "text")
+        brand, platform, language = self._head(item_id)
+        violations = self.validate(text, platform=platform, brand=brand, language=language)  # outside the lock
+
+        def txn(s: Session) -> ItemPublic:
+            item = self._item(s, item_id)
+            state = self._check(s, item, "edit", base_version, yours=text)
+            current = self._revision(s, item.id, item.current_revision)
+            if text == current.text:
+                return self._public(item, current)  # nothing changed: no revision, no version bump
+            number = item.current_revision + 1
+            self._cas(s, item, base_version, yours=text, current_revision=number)
+            new = Revision(item_id=item.id, number=number, text=text, author=by, created_at=self.clock(),
+                           violations=violations)
+            s.add(new)
+            self._audit(s, item, by, "edit", state, state,
+                        data={"revision": number, "errors": sum(v.get("severity") == "error" for v in violations)})
+            return self._public(item, new)
+
+        return self.write(txn)
+
+    def submit(self, item_id: int, *, by: str, base_version: int | None = None) -> ItemPublic:
+        return self._move(item_id, "submit", by=by, base_version=base_version,
+                          values=lambda item: {"submitted_at": item.submitted_at or self.clock()})
+
+    def request_changes(self, item_id: int, *, by: str, note: str, base_version: int | None = None) -> ItemPublic:
+        return self._move(item_id, "request_changes", by=by, note=note, base_version=base_version)
+
+    def reject(self, item_id: int, *, by: str, note: str, base_version: int | None = None) -> ItemPublic:
+        return self._move(item_id, "reject", by=by, note=note, base_version=base_version)
+
+    def reopen(self, item_id: int, *, by: str, note: str, base_version: int | None = None) -> ItemPublic:
+        """Back to review; the item's exemplar is withdrawn until it is approved again."""
+        item = self._move(item_id, "reopen", by=by, note=note, base_version=base_version)
+        self._after(item, _name(by), self.on_reopened, "exemplar_removed", lambda removed: {"removed": removed})
+        return item
+
+    def approve(self, item_id: int, *, by: str, override_reason: str | None = None,
+                base_version: int | None = None) -> ItemPublic:
+        """Approve the current text. Error-severity violations need a written `override_reason`
+        (audited); with `four_eyes`, the author of the current revision cannot approve it."""
+        by = _name(by)
+        reason = override_reason.strip() if override_reason and override_reason.strip() else None
+        brand, _, _ = self._head(item_id)
+        four_eyes = self.four_eyes(brand)
+
+        def txn(s: Session) -> tuple[ItemPublic, str]:
+            item = self._item(s, item_id)
+            self._check(s, item, "approve", base_version)
+            current = self._revision(s, item.id, item.current_revision)
+            errors = [v for v in as_violations(current.violations or []) if v.severity == "error"]
+            if errors and reason is None:
+                listed = "; ".join(v.message("en") for v in errors)
+                raise ApprovalBlocked(f"item {item.id} breaks {len(errors)} rule(s) ({listed}): edit the text, or "
+                                      "approve with an override reason", errors)
+            if four_eyes and current.author.casefold() == by.casefold():
+                raise FourEyesRequired(f"brand {item.brand} requires four eyes: {by} wrote revision {current.number}, "
+                                       "so someone else must approve it")
+            now = self.clock()
+            m = rm.edit_metrics(self._revision(s, item.id, 0).text, current.text)
+            waited = (now - item.submitted_at).total_seconds() if item.submitted_at else None
+            self._cas(s, item, base_version, state="approved", approved_at=now, words_v0=m.words_v0,
+                      words_final=m.words_final, kept_words=m.kept_words, edit_distance=m.edit_distance,
+                      seconds_to_approval=waited)
+            data: dict[str, Any] = {"revision": current.number, **m.model_dump()}
+            if errors:
+                data |= {"override": True, "violations": [v.as_dict() for v in errors]}
+            self._audit(s, item, by, "approve", "in_review", "approved", reason, data)
+            return self._public(item, current), current.text
+
+        public, text = self.write(txn)
+        self._feedback(public, text, by)
+        return public
+
+    def schedule(self, item_id: int, when: datetime, *, by: str, base_version: int | None = None) -> ItemPublic:
+        if when.tzinfo is None:
+            raise InvalidRequest("when: give a time zone (e.g. 2026-03-14T18:30:00+01:00)")
+        return self._move(item_id, "schedule", by=by, base_version=base_version,
+                          data={"scheduled_for": when.astimezone(timezone.utc).isoformat()},
+                          values=lambda item: {"scheduled_for": when})
+
+    def mark_published(self, item_id: int, *, by: str, url: str | None = None, at: datetime | None = None,
+                       base_version: int | None = None) -> ItemPublic:
+        """Published by hand or by an export; the text is (again) offered as an exemplar."""
+        if at is not None and at.tzinfo is None:
+            raise InvalidRequest("at: give a time zone (e.g. 2026-03-14T18:30:00+01:00)")
+        when = at or self.clock()
+        public = self._move(item_id, "publish", by=by, base_version=base_version,
+                            data={"url": url, "published_at": when.isoformat()},
+                            values=lambda item: {"published_at": when, "published_url": url})
+        self._feedback(public, public.text, _name(by))
+        return public
+
+    def assign(self, item_id: int, assignee: str | None, *, by: str, base_version: int | None = None) -> ItemPublic:
+        to = " ".join(assignee.split()) if assignee and assignee.strip() else None
+        return self._move(item_id, "assign", by=by, base_version=base_version, data={"assignee": to},
+                          values=lambda item: {"assignee": to})
+
+    def archive(self, item_id: int, *, by: str, note: str | None = None, base_version: int | None = None) -> ItemPublic:
+        return self._move(item_id, "archive", by=by, note=note, base_version=base_version,
+                          values=lambda item: {"archived": True})
+
+    def comment(self, item_id: int, text: str, *, by: str) -> CommentPublic:
+        by = _name(by)
+        text = _required(text, "comment text")
+
+        def txn(s: Session) -> CommentPublic:
+            item = self._item(s, item_id)
+            self._check(s, item, "comment", None)
+            row = Comment(item_id=item.id, author=by, text=text, created_at=self.clock())
+            s.add(row)
+            s.flush()
+            self._audit(s, item, by, "comment", item.state, item.state, data={"comment_id": row.id})
+            return CommentPublic.model_validate(row)
+
+        return self.write(txn)
+
+    def _feedback(self, item: ItemPublic, text: str, by: str) -> None:
+        """Approved text -> exemplar. Runs after the commit: the approval stands either way, and
+        the outcome is on the audit record."""
+        if self.on_approved is not None:
+            callback = self.on_approved
+            self._after(item, by, lambda it: callback(it, text), "exemplar_added",
+                        lambda doc_id: {"doc_id": doc_id, "revision": item.current_revision})
+
+    def _after(self, item: ItemPublic, by: str, callback: Callable[[ItemPublic], Any] | None, action: str,
+               data_of: Callable[[Any], dict[str, Any]]) -> None:
+        """Run a post-commit hook on the brand's collection and audit its outcome (never raises)."""
+        if callback is None:
+            return
+        try:
+            data = data_of(callback(item))
+        except Exception as exc:  # noqa: BLE001 - any failure of the callback is recorded, not raised
+            log.warning("item %s: %s failed: %s", item.id, action, exc)
+            action, data = action.replace("_added", "_failed").replace("_removed", "_failed"), {
+                "error": f"{type(exc).__name__}: {exc}"}
+
+        def txn(s: Session) -> None:
+            self._audit(s, self._item(s, item.id), by, action, item.state, item.state, data=data)
+
+        self.write(txn)

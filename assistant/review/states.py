@@ -1,0 +1,24 @@
+"""The states of a review item and the one table of moves between them."""
+
+from __future__ import annotations
+
+# action -> {from state: to state}. Edits and reschedules keep the state.
+TRANSITIONS: dict[str, dict[str, str]] = {
+    "submit": {"draft": "in_review", "changes_requested": "in_review"},
+    "edit": {"draft": "draft", "in_review": "in_review", "changes_requested": "changes_requested"},
+    "approve": {"in_review": "approved"},
+    "request_changes": {"in_review": "changes_requested"},
+    "reject": {"in_review": "rejected"},
+    "reopen": {"approved": "in_review"},
+    "schedule": {"approved": "scheduled", "scheduled": "scheduled"},
+    "publish": {"scheduled": "published"},
+}
+NOTE_REQUIRED = frozenset({"request_changes", "reject", "reopen"})
+ANY_STATE_ACTIONS = ("comment", "assign", "archive")  # allowed in every state while not archived
+
+
+def allowed_actions(state: str) -> list[str]:
+    return [action for action, moves in TRANSITIONS.items() if state in moves] + list(ANY_STATE_ACTIONS)
+# Items in these states count as approved (metrics, exemplars, reports).
+APPROVED_STATES = frozenset({"approved", "scheduled", "published"})
+

@@ -1,0 +1,89 @@
+"""Storage mechanics of the review queue: sessions, loading, compare-and-swap, audit events.
+
+One short transaction per public call. Writes run in `Database.write` (`db.engine`): on SQLite the
+transaction starts with BEGIN IMMEDIATE, and a transaction that lost a race (a compare-and-swap that
+matched no row while the caller did not pin a version) or met a busy database is retried whole.
+Every update of an item row goes through `_cas`: `UPDATE review_items SET version = base + 1, ...
+WHERE id = :id AND version = :base`; no row matched means someone else changed the item first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from assistant.errors import InvalidRequest
+from assistant.db.engine import Database, Raced
+from assistant.db.models import AuditEvent, Item, Revision
+from assistant.review.schemas import ConflictSide, EditConflict, ItemPublic
+
+
+class ItemNotFound(InvalidRequest):
+    """No review item with that id."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class ReviewStore(Database):
+    """An engine on one database URL (migrated to head when opened) and the write primitives."""
+
+    def __init__(self, url: str, *, clock: Callable[[], datetime] = utcnow, migrate: bool = True) -> None:
+        super().__init__(url, migrate=migrate)
+        self.clock = clock
+
+    # --- loading --------------------------------------------------------------------------------
+
+    @staticmethod
+    def _item(s: Session, item_id: int) -> Item:
+        item = s.get(Item, item_id, populate_existing=True)
+        if item is None:
+            raise ItemNotFound(f"no review item {item_id}: `assistant queue list` shows the ids")
+        return item
+
+    @staticmethod
+    def _revision(s: Session, item_id: int, number: int) -> Revision:
+        return s.scalars(select(Revision).where(Revision.item_id == item_id, Revision.number == number)).one()
+
+    @staticmethod
+    def _public(item: Item, current: Revision) -> ItemPublic:
+        values = {c.key: getattr(item, c.key) for c in Item.__table__.columns}
+        errors = sum(1 for v in current.violations or [] if v.get("severity") == "error")
+        return ItemPublic.model_validate({**values, "text": current.text, "error_count": errors})
+
+    def _head(self, item_id: int) -> tuple[str, str, str]:
+        """brand, platform, language: fixed for an item's life, so they can be read before writing."""
+        item = self.read(lambda s: self._item(s, item_id))
+        return item.brand, item.platform, item.language
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def _cas(self, s: Session, item: Item, base_version: int | None, yours: str | None = None, **values: Any) -> None:
+        """Compare-and-swap on the version: the only way an item row is ever updated."""
+        expected = item.version if base_version is None else base_version
+        result = s.execute(update(Item).where(Item.id == item.id, Item.version == expected)
+                           .values(version=expected + 1, updated_at=self.clock(), **values)
+                           .execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            if base_version is None:
+                raise Raced()
+            raise self._conflict(s, item, base_version, yours)
+        s.refresh(item)
+
+    def _conflict(self, s: Session, item: Item, base_version: int, yours: str | None) -> EditConflict:
+        s.refresh(item)
+        current = self._revision(s, item.id, item.current_revision)
+        theirs = ConflictSide(text=current.text, version=item.version, revision=current.number,
+                              author=current.author, state=item.state)
+        return EditConflict(item.id, base_version=base_version, theirs=theirs, yours=yours)
+
+    def _audit(self, s: Session, item: Item, by: str, action: str, from_state: str | None, to_state: str | None,
+               note: str | None = None, data: dict[str, Any] | None = None) -> None:
+        s.add(AuditEvent(item_id=item.id, actor=by, at=self.clock(), action=action, from_state=from_state,
+                         to_state=to_state, note=note, data=data))
+

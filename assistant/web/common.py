@@ -1,0 +1,105 @@
+"""What every page shares: services built once per configuration, the UI language, the chosen
+brand, the reviewer's name, and error display. No business logic here."""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+
+from assistant.errors import AssistantError
+from assistant.i18n import t as _t
+from assistant.services import Services
+
+
+@st.cache_resource(show_spinner=False)
+def _services(config_key: tuple) -> Services:
+    return Services()
+
+
+def _key_from_secrets() -> None:
+    """OPENAI_API_KEY may live in .streamlit/secrets.toml (git-ignored); the environment wins."""
+    if "OPENAI_API_KEY" in os.environ:
+        return
+    try:
+        key = st.secrets.get("OPENAI_API_KEY")
+    except Exception:  # no secrets file: nothing to read
+        return
+    if key:
+        os.environ["OPENAI_API_KEY"] = str(key)
+
+
+def services() -> Services:
+    """One Services per configuration (tests change ASSISTANT_* between runs in one process)."""
+    _key_from_secrets()
+    key = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("ASSISTANT_") or k == "OPENAI_API_KEY"))
+    return _services(key)
+
+
+def lang() -> str:
+    return st.session_state.get("ui_lang", "it")
+
+
+def t(key: str, **values: object) -> str:
+    return _t(key, lang(), **values)
+
+
+def brand_slug() -> str | None:
+    return st.session_state.get("brand")
+
+
+def reviewer() -> str:
+    """The authenticated user's name when Streamlit auth is configured, else the name typed in."""
+    try:
+        user = st.user
+        if getattr(user, "is_logged_in", False):
+            return str(user.get("name") or user.get("email") or "")
+    except Exception:  # auth not configured
+        pass
+    return (st.session_state.get("reviewer_name") or "").strip()
+
+
+@contextmanager
+def shown_errors() -> Iterator[None]:
+    """Library errors become a clear message (they already say what to do); nothing else is lost."""
+    try:
+        yield
+    except AssistantError as exc:
+        st.error(t("error.prefix", message=md(exc)), icon="⚠️")
+
+
+# --- foreign text -------------------------------------------------------------------------------
+# Posts, guidelines, briefs, comments, profiles and model output are not ours: they are shown as
+# text, never as Markdown or HTML (an image, link or iframe in them must not load anything).
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:<>&\"'=])")
+
+
+def md(text: object) -> str:
+    """`text` escaped for st.markdown/st.caption: every Markdown and HTML character is literal."""
+    flat = str(text if text is not None else "")
+    return _MD_SPECIAL.sub(r"\\\1", flat).replace("\n", "  \n")
+
+
+def plain_html(text: object) -> str:
+    """`text` as HTML text (for st.html blocks): escaped, line breaks kept."""
+    return html.escape(str(text if text is not None else "")).replace("\n", "<br>")
+
+
+def show_text(text: object, *, muted: bool = False) -> None:
+    """A block of foreign text, as text."""
+    color = "#666" if muted else "inherit"
+    st.html(f"<div style='white-space:pre-wrap;color:{color};font-size:0.95rem'>"
+            f"{html.escape(str(text if text is not None else ''))}</div>")
+
+
+def show_violations(violations: object) -> None:
+    """Violations in the reader's language (they are data: rendered here, at display time)."""
+    from assistant.platforms import as_violations
+
+    for v in as_violations(violations):  # type: ignore[arg-type]
+        st.markdown(("🛑 " if v.severity == "error" else "⚠️ ") + md(v.message(lang())))

@@ -1,0 +1,199 @@
+"""Review queue: filter and page through items; open one to see v0 -> current, edit (with
+conflict handling), comment, and approve / request changes / reject / reopen, all audited."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import streamlit as st
+
+from assistant.errors import AssistantError
+from assistant.platforms import PLATFORMS
+from assistant.review import EditConflict
+from assistant.review.schemas import STATES
+from assistant.web.common import brand_slug, md, reviewer, services, show_text, show_violations, shown_errors, t
+
+svc = services()
+queue = svc.review
+ALL = "*"
+PER_PAGE = 25
+
+
+def diff_html(ops: list[dict[str, str]]) -> str:
+    out = []
+    for op in ops:
+        old, new = html.escape(op["old"]), html.escape(op["new"])
+        if op["op"] == "equal":
+            out.append(new)
+        if op["op"] in ("delete", "replace") and old:
+            out.append(f"<del style='background:#fde2e2;color:#a11'>{old}</del>")
+        if op["op"] in ("insert", "replace") and new:
+            out.append(f"<ins style='background:#dcf5df;color:#175c24;text-decoration:none'>{new}</ins>")
+    return ("<div style='border:1px solid #e3e3e3;border-radius:10px;padding:10px 12px;line-height:1.6'>"
+            + " ".join(out) + "</div>")
+
+
+def state_label(state: str) -> str:
+    return t(f"state.{state}")
+
+
+st.title(t("review.title"))
+brands = {b.slug: b.profile.name for b in svc.brands()}
+f1, f2, f3, f4 = st.columns(4)
+brand_filter = f1.selectbox(t("review.brand"), [ALL, *brands], index=1 + list(brands).index(brand_slug()),
+                            format_func=lambda s: t("review.all") if s == ALL else brands[s], key="rq_brand")
+state_filter = f2.selectbox(t("review.state"), [ALL, *STATES], format_func=lambda s: t("review.all") if s == ALL
+                            else state_label(s), key="rq_state")
+platform_filter = f3.selectbox(t("review.platform"), [ALL, *PLATFORMS], key="rq_platform",
+                               format_func=lambda p: t("review.all") if p == ALL else svc.rules[p].label)
+assignee_filter = f4.text_input(t("review.assignee"), key="rq_assignee")
+
+listing = None
+with shown_errors():
+    first = queue.list_items(state=None if state_filter == ALL else state_filter,
+                             brand=None if brand_filter == ALL else brand_filter,
+                             platform=None if platform_filter == ALL else platform_filter,
+                             assignee=assignee_filter.strip() or None, page=1, per_page=PER_PAGE)
+    page_no = 1
+    if first.pages > 1:
+        page_no = int(st.number_input(t("review.page", pages=first.pages), min_value=1, max_value=first.pages,
+                                      value=1, key="rq_page"))
+    listing = first if page_no == 1 else queue.list_items(
+        state=None if state_filter == ALL else state_filter, brand=None if brand_filter == ALL else brand_filter,
+        platform=None if platform_filter == ALL else platform_filter, assignee=assignee_filter.strip() or None,
+        page=page_no, per_page=PER_PAGE)
+    st.caption(t("review.count", total=listing.total))
+    if listing.items:
+        table = pd.DataFrame([{
+            "#": i.id, t("review.brand"): brands.get(i.brand, i.brand), t("review.platform"): svc.rules[i.platform].label,
+            t("review.state"): state_label(i.state), t("review.errors"): i.error_count,
+            t("review.assignee"): i.assignee or "", t("review.text"): i.text[:90],
+            t("review.updated"): i.updated_at.strftime("%Y-%m-%d %H:%M"),
+        } for i in listing.items])
+        event = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun",
+                             selection_mode="single-row", key="rq_table")
+        rows = event.selection.rows if event and hasattr(event, "selection") else []
+        if rows:
+            st.session_state["rq_item"] = int(table.iloc[rows[0]]["#"])
+    else:
+        st.info(t("review.empty"))
+
+ids = [i.id for i in listing.items] if listing and listing.items else []
+current = st.session_state.get("rq_item")
+if current not in ids and ids:
+    current = ids[0]
+if ids:
+    chosen = st.selectbox(t("review.open"), ids, index=ids.index(current), key="rq_item_pick",
+                          format_func=lambda i: f"#{i}")
+    st.session_state["rq_item"] = chosen
+    view = queue.get(chosen)
+    who = reviewer()
+    st.divider()
+    st.subheader(t("review.item", id=view.id, brand=brands.get(view.brand, view.brand),
+                   platform=svc.rules[view.platform].label))
+    st.caption(f"{state_label(view.state)} · {t('review.version', version=view.version)} · "
+               f"{t('review.revisions', n=len(view.revisions))} · {t('review.brief')}: {md(view.brief)}")
+    if not who:
+        st.warning(t("draft.need_name"))
+
+    v0 = view.revisions[0]
+    left, right = st.columns(2)
+    left.markdown(f"**{t('review.v0', model=v0.model or '?')}**")
+    left.text(v0.text)
+    right.markdown(f"**{t('review.current', n=view.current_revision)}**")
+    right.html(diff_html(view.diff))
+    m = view.metrics
+    st.caption(t("review.metrics", kept=f"{(m.kept_share or 0) * 100:.0f}%", distance=m.edit_distance))
+    current_rev = view.revisions[-1]
+    show_violations(current_rev.violations)
+
+    tab_edit, tab_decide, tab_comments, tab_history = st.tabs(
+        [t("review.tab_edit"), t("review.tab_decide"), t("review.tab_comments", n=len(view.comments)),
+         t("review.tab_history")])
+
+    with tab_edit:
+        base_key, text_key = f"rq_base_{view.id}", f"rq_text_{view.id}"
+        if base_key not in st.session_state:  # what this reviewer opened: kept until they save
+            st.session_state[base_key] = view.version
+            st.session_state[text_key] = view.text
+        conflict = st.session_state.get(f"rq_conflict_{view.id}")
+        if conflict:
+            st.error(t("review.conflict", version=conflict["theirs_version"], author=conflict["author"]))
+            c1, c2 = st.columns(2)
+            c1.markdown(f"**{t('review.theirs')}**")
+            c1.text(conflict["theirs"])
+            c2.markdown(f"**{t('review.yours')}**")
+            c2.text(conflict["yours"])
+            merged = st.text_area(t("review.merge"), value=conflict["yours"], key=f"rq_merge_{view.id}", height=160)
+            if st.button(t("review.save_merged"), key=f"rq_save_merged_{view.id}", type="primary", disabled=not who):
+                with shown_errors():
+                    queue.edit(view.id, merged, by=who, base_version=conflict["theirs_version"])
+                    for key in (f"rq_conflict_{view.id}", base_key, text_key):
+                        st.session_state.pop(key, None)
+                    st.rerun()
+        elif "edit" in view.allowed_actions:
+            if st.session_state[base_key] != view.version:
+                st.info(t("review.changed_meanwhile", version=view.version))
+            text = st.text_area(t("review.edit_text"), key=text_key, height=160)
+            if st.button(t("review.save"), key=f"rq_save_{view.id}", disabled=not who):
+                try:
+                    queue.edit(view.id, text, by=who, base_version=st.session_state[base_key])
+                    st.session_state.pop(base_key, None)
+                    st.session_state.pop(text_key, None)
+                    st.rerun()
+                except EditConflict as exc:
+                    st.session_state[f"rq_conflict_{view.id}"] = {
+                        "theirs": exc.theirs.text, "theirs_version": exc.theirs.version, "author": exc.theirs.author,
+                        "yours": text}
+                    st.rerun()
+                except AssistantError as exc:
+                    st.error(t("error.prefix", message=md(exc)))
+        else:
+            st.caption(t("review.not_editable", state=state_label(view.state)))
+
+    with tab_decide:
+        actions = [a for a in ("submit", "approve", "request_changes", "reject", "reopen") if a in view.allowed_actions]
+        if not actions:
+            st.caption(t("review.no_actions", state=state_label(view.state)))
+        note = st.text_input(t("review.note"), key=f"rq_note_{view.id}") if set(actions) & {
+            "request_changes", "reject", "reopen"} else ""
+        override = ""
+        if "approve" in actions and view.error_count:
+            override = st.text_input(t("review.override"), key=f"rq_override_{view.id}",
+                                     help=t("review.override_help"))
+        cols = st.columns(max(len(actions), 1))
+        for col, action in zip(cols, actions):
+            if col.button(t(f"action.{action}"), key=f"rq_{action}_{view.id}", disabled=not who,
+                          type="primary" if action == "approve" else "secondary", width="stretch"):
+                with shown_errors():
+                    if action == "submit":
+                        queue.submit(view.id, by=who)
+                    elif action == "approve":
+                        queue.approve(view.id, by=who, override_reason=override or None)
+                    else:
+                        getattr(queue, action)(view.id, by=who, note=note)
+                    st.session_state.pop(f"rq_base_{view.id}", None)
+                    st.session_state.pop(f"rq_text_{view.id}", None)
+                    st.rerun()
+
+    with tab_comments:
+        for c in view.comments:
+            with st.chat_message("user"):
+                st.markdown(f"**{md(c.author)}** · {c.created_at.strftime('%Y-%m-%d %H:%M')}")
+                show_text(c.text)
+        comment = st.text_area(t("review.comment"), key=f"rq_comment_{view.id}", height=80)
+        if st.button(t("review.add_comment"), key=f"rq_add_comment_{view.id}", disabled=not who or not comment.strip()):
+            with shown_errors():
+                queue.comment(view.id, comment, by=who)
+                st.rerun()
+
+    with tab_history:
+        st.dataframe(pd.DataFrame([{
+            t("review.when"): a.at.strftime("%Y-%m-%d %H:%M:%S"), t("review.who"): a.actor,
+            t("review.action"): a.action, t("review.from"): a.from_state or "", t("review.to"): a.to_state or "",
+            t("review.note"): a.note or ""} for a in view.audit]), hide_index=True, width="stretch")
+        with st.expander(t("review.revisions", n=len(view.revisions))):
+            for r in view.revisions:
+                st.markdown(f"**v{r.number}** · {md(r.author)} · {r.created_at.strftime('%Y-%m-%d %H:%M')}")
+                st.text(r.text)

@@ -1,0 +1,172 @@
+"""The `assistant` CLI: JSON on stdout, errors on stderr with a non-zero exit."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant.cli import app
+from tests.conftest import write_brand
+
+
+@pytest.fixture
+def cli_env(monkeypatch, tmp_path, brands_dir, hash_embedder):
+    monkeypatch.setenv("ASSISTANT_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("ASSISTANT_BRANDS_DIR", str(brands_dir))
+    # Unit-speed: the CLI builds Services(); give it the hashing embedder.
+    import assistant.cli.common as cli
+
+    from assistant.services import Services
+    from assistant.settings import load_settings
+
+    monkeypatch.setattr(cli, "services", lambda **kw: Services(load_settings(**kw), embedder=hash_embedder))
+    return brands_dir
+
+
+def run(*args):
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_brands_ingest_search_json(cli_env):
+    code, out, _ = run("brands", "--json")
+    assert code == 0
+    before = {b["slug"]: b for b in json.loads(out)}
+    assert {"bottega-pasubio"} <= set(before) and before["bottega-pasubio"]["indexed_posts"] == 0
+    code, out, _ = run("ingest", "bottega-pasubio", "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["added"] > 40 and report["rejected"] == 0 and report["errors"] == []
+    code, out, _ = run("ingest", "bottega-pasubio", "--json")
+    again = json.loads(out)
+    assert again["added"] == 0 and again["skipped"] == report["added"] and again["embedded"] == 0
+    code, out, _ = run("brands", "--json")
+    after = {b["slug"]: b for b in json.loads(out)}
+    assert after["bottega-pasubio"]["indexed_posts"] >= 40 and after["bottega-pasubio"]["guideline_chunks"] > 0
+    code, out, _ = run("search", "bottega-pasubio", "lana", "--k", "3", "--kind", "post", "--json")
+    results = json.loads(out)
+    assert code == 0 and len(results) == 3 and all(r["kind"] == "post" for r in results)
+    assert all(r["metadata"]["brand"] == "bottega-pasubio" for r in results)
+
+
+def test_ingest_files_with_mapping_and_warnings(cli_env, tmp_path):
+    write_brand(cli_env, "prova")
+    f = tmp_path / "export.csv"
+    f.write_text("Quando;Messaggio;Titolo\n01/02/2026 10:00;Ciao dal forno;interno\n02/02/2026;;vuoto\n",
+                 encoding="cp1252")
+    code, out, err = run("ingest", "prova", "--posts", str(f), "--map", "text=Messaggio", "--map", "posted_at=Quando",
+                         "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["added"] == 1 and report["rejected"] == 1
+    assert "export.csv, row 3, column 'Messaggio'" in report["rejected_rows"][0]
+
+
+def test_errors_go_to_stderr_with_nonzero_exit(cli_env, tmp_path):
+    code, out, err = run("search", "nessuno", "x")
+    assert code == 1 and out == "" and "no brand 'nessuno'" in err
+    bad = tmp_path / "vuoto.csv"
+    bad.write_bytes(b"")
+    write_brand(cli_env, "prova")
+    code, out, err = run("ingest", "prova", "--posts", str(bad))
+    assert code == 1 and "vuoto.csv: the file is empty" in err
+    code, _, err = run("ingest", "prova", "--posts", str(bad), "--map", "text")
+    assert code == 2 and "FIELD=COLUMN" in err
+    code, _, err = run("ingest")
+    assert code == 2 and "--all" in err
+
+
+def test_installed_entry_point_runs():
+    exe = Path(sys.executable).with_name("assistant")
+    if not exe.exists():
+        pytest.skip("the `assistant` script is not installed in this environment (run `make install`)")
+    proc = subprocess.run([str(exe), "--help"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and "ingest" in proc.stdout and "search" in proc.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    exe = shutil.which("chroma", path=str(Path(sys.executable).parent)) or shutil.which("chroma")
+    if exe is None:
+        pytest.skip("the chroma CLI is not installed")
+    port = _free_port()
+    proc = subprocess.Popen([exe, "run", "--path", str(tmp_path / "srv"), "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail("chroma server did not start")
+    yield port
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def test_client_server_chroma(chroma_server, tmp_path, brands_dir, hash_embedder):
+    """ASSISTANT_CHROMA_HOST switches to a real Chroma server; isolation holds there too."""
+    from assistant.services import Services
+    from assistant.settings import load_settings
+
+    settings = load_settings(home=tmp_path / "h", brands_dir=brands_dir, chroma_host="127.0.0.1", chroma_port=chroma_server)
+    svc = Services(settings, embedder=hash_embedder)
+    report = svc.knowledge.index_brand(svc.brand("bottega-pasubio"))
+    assert report.added > 40 and not (tmp_path / "h" / "chroma").exists()
+    assert svc.knowledge.index_brand(svc.brand("bottega-pasubio")) is None  # state lives with the collection
+    hits = svc.retriever.retrieve("bottega-pasubio", "lana", k=2, kind="post")
+    assert len(hits) == 2 and all(h.metadata["brand"] == "bottega-pasubio" for h in hits)
+
+
+def test_draft_json_and_streaming(cli_env, monkeypatch):
+    code, _, err = run("ingest", "bottega-pasubio")
+    assert code == 0, err
+    code, out, err = run("draft", "bottega-pasubio", "--platform", "instagram", "--platform", "x",
+                         "--brief", "Filò del giovedì: si riparte", "--variants", "2", "--provider", "fake", "--json")
+    assert code == 0, err
+    drafts = json.loads(out)
+    assert [(d["platform"], d["variant"]) for d in drafts] == [("instagram", 1), ("instagram", 2), ("x", 1), ("x", 2)]
+    for d in drafts:
+        assert {"text", "sources", "provider", "model", "prompt_version", "prompt_tokens", "completion_tokens",
+                "cost_usd", "latency_ms", "violations"} <= set(d)
+        assert d["provider"] == "fake" and "Filò del giovedì" in d["text"] and d["sources"]
+    code, out, err = run("draft", "bottega-pasubio", "-p", "instagram", "-b", "Filò del giovedì", "--provider", "fake")
+    assert code == 0 and "--- instagram · variant 1 ---" in out and "Filò del giovedì" in out
+    assert "fake / fake-echo-1" in err
+
+
+def test_draft_bad_input(cli_env):
+    code, _, err = run("draft", "bottega-pasubio", "-p", "myspace", "-b", "x y z", "--provider", "fake")
+    assert code == 2 and "unknown platform" in err
+    code, _, err = run("draft", "bottega-pasubio", "-p", "x", "-b", "ciao a tutti", "--provider", "gemini")
+    assert code == 1 and "unknown provider" in err
+
+
+def test_draft_into_the_queue(cli_env):
+    code, out, err = run("draft", "bottega-pasubio", "-p", "instagram", "-b", "Filò del giovedì", "--provider", "fake",
+                         "--queue", "--by", "Giulia", "--json")
+    assert code == 0, err
+    [draft] = json.loads(out)
+    code, out, err = run("queue", "show", str(draft["queue_item"]), "--json")
+    assert code == 0, err
+    item = json.loads(out)
+    assert item["state"] == "in_review" and item["revisions"][0]["text"] == draft["text"]
+    code, _, err = run("draft", "bottega-pasubio", "-p", "x", "-b", "ciao a tutti", "--provider", "fake", "--queue")
+    assert code == 2 and "--by" in err

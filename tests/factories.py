@@ -1,0 +1,109 @@
+"""Shared review-queue fixtures and factories (imported by the other tests/test_review*.py).
+
+Storage tests run on a real SQLite file, and on PostgreSQL when ASSISTANT_TEST_DATABASE_URL
+points at a throwaway database (its review tables are dropped before and after each test).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from assistant.drafting.schemas import Draft
+from assistant.review import ReviewQueue
+
+PG_URL = os.environ.get("ASSISTANT_TEST_DATABASE_URL")
+PG_SKIP = "PostgreSQL: set ASSISTANT_TEST_DATABASE_URL=postgresql+psycopg://user@host/throwaway_db to run"
+FOUR_EYES_BRANDS = {"strict-brand"}
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+
+
+def fake_validator(text: str, *, platform: str, brand: str, language: str | None) -> list[dict[str, Any]]:
+    """Errors for the word VIETATO, a warning for '!!': enough to drive the approval gate."""
+    out = []
+    if "VIETATO" in text:
+        out.append({"code": "banned_word", "severity": "error", "params": {"found": "VIETATO", "word": "vietato"}})
+    if "!!" in text:
+        out.append({"code": "exclamations", "severity": "warning", "legacy_message": "too many exclamation marks"})
+    return out
+
+
+def fake_policy(slug: str) -> SimpleNamespace:
+    return SimpleNamespace(four_eyes=slug in FOUR_EYES_BRANDS)
+
+
+class Clock:
+    """A clock the tests move by hand, so that times to approval are exact."""
+
+    def __init__(self, start: datetime = T0) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def make_draft(text: str = "Oggi apriamo la bottega a Schio con una festa", *, brand: str = "lana",
+               platform: str = "instagram", violations: list[dict[str, Any]] | None = None,
+               provider: str = "fake", model: str = "fake-1", prompt_version: str = "post@1", **extra: Any) -> Draft:
+    return Draft(brand=brand, platform=platform, variant=1, text=text, language="it", brief="Festa in bottega",
+                 goal="community", provider=provider, model=model, prompt_version=prompt_version, prompt_tokens=812,
+                 completion_tokens=64, cost_usd=0.00042, latency_ms=900, violations=violations or [],
+                 sources=[{"id": "s1", "kind": "post", "score": 0.81, "snippet": "Maglioni", "text": "Maglioni in lana",
+                           "metadata": {"platform": "instagram"}}], **extra)
+
+
+def drop_review_tables(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for table in ("performance", "review_audit", "review_comments", "review_revisions", "review_items",
+                      "alembic_version"):
+            conn.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/review.db"
+        return
+    if not PG_URL:
+        pytest.skip(PG_SKIP)
+    drop_review_tables(PG_URL)
+    yield PG_URL
+    drop_review_tables(PG_URL)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def queue(db_url, clock):
+    q = ReviewQueue(db_url, validator=fake_validator, brand_policy=fake_policy, clock=clock)
+    yield q
+    q.close()
+
+
+@pytest.fixture
+def sqlite_queue(tmp_path):
+    """A queue on a SQLite file with a test clock, for tests that are not about storage backends."""
+    q = ReviewQueue(f"sqlite:///{tmp_path}/review.db", validator=fake_validator, brand_policy=fake_policy,
+                    clock=Clock())
+    yield q
+    q.close()
+
+
+def approve_new(queue, text: str, *, brand: str = "lana", platform: str = "instagram"):
+    """A new item with `text`, submitted by Ada and approved by Bea."""
+    item = queue.add_draft(make_draft(text, brand=brand, platform=platform), by="Ada", submit=True)
+    return queue.approve(item.id, by="Bea")

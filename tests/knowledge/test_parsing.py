@@ -1,0 +1,249 @@
+"""Ingestion is pure: bytes in, documents and warnings out. Real-world encodings and layouts."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from assistant.errors import IngestError
+from assistant.knowledge.parsing import (
+    content_id,
+    decode_bytes,
+    guess_mapping,
+    parse_count,
+    parse_date,
+    parse_file,
+    parse_guideline,
+    parse_posts_csv,
+)
+from tests.conftest import SHARED_DATA
+
+ITALIAN_ROWS = [
+    ("14/03/2026 18:30", "Instagram", "Perché la lana del Pasubio è più calda? Vieni a scoprirlo in bottega.", "1.234", "56", "12"),
+    ("15/03/2026 09:00", "Facebook", "Sabato siamo alla fiera di Schio: città in festa, caffè offerto!", "310", "8", "4"),
+]
+
+
+def _csv_bytes(header, rows, delimiter=",", encoding="utf-8") -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buf.getvalue().encode(encoding)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "delimiter", "expected_encoding"),
+    [("utf-8", ",", "utf-8"), ("utf-8-sig", ";", "utf-8-sig"), ("cp1252", ";", "cp1252"),
+     ("utf-16", "\t", "utf-16"), ("utf-8", "\t", "utf-8")],
+)
+def test_encodings_and_delimiters(encoding, delimiter, expected_encoding):
+    raw = _csv_bytes(["Data", "Piattaforma", "Testo", "Mi piace", "Commenti", "Condivisioni"], ITALIAN_ROWS,
+                     delimiter, encoding)
+    parsed = parse_posts_csv(raw, brand="b", source="export.csv")
+    assert parsed.encoding == expected_encoding
+    assert parsed.delimiter == delimiter
+    assert [d.text for d in parsed.documents] == [r[2] for r in ITALIAN_ROWS]
+    first = parsed.documents[0].metadata
+    assert first["platform"] == "instagram"
+    assert first["likes"] == 1234 and first["comments"] == 56 and first["shares"] == 12
+    assert first["engagement"] == 1234 + 2 * 56 + 3 * 12
+    assert first["posted_at"].startswith("2026-03-14T18:30")
+    assert parsed.warnings == [] and parsed.rejected == []
+
+
+def test_column_aliases_are_case_insensitive():
+    mapping = guess_mapping(["CAPTION", "Published_At", "Network", "Reactions", "Retweets", "Replies", "Reach"])
+    assert mapping == {"text": "CAPTION", "posted_at": "Published_At", "platform": "Network",
+                       "likes": "Reactions", "shares": "Retweets", "comments": "Replies", "impressions": "Reach"}
+
+
+def test_explicit_mapping_overrides_guess():
+    raw = _csv_bytes(["text", "Corpo del post", "date"], [("titolo interno", "Il vero testo del post", "2026-01-02")])
+    guessed = parse_posts_csv(raw, brand="b", source="a.csv")
+    assert guessed.documents[0].text == "titolo interno"
+    mapped = parse_posts_csv(raw, brand="b", source="a.csv", mapping={"text": "Corpo del post"})
+    assert mapped.documents[0].text == "Il vero testo del post"
+    assert mapped.mapping["text"] == "Corpo del post"
+
+
+def test_mapping_to_missing_column_names_it():
+    raw = _csv_bytes(["text"], [("ciao",)])
+    with pytest.raises(IngestError, match="'Messaggio'.*not in the header"):
+        parse_posts_csv(raw, brand="b", source="a.csv", mapping={"text": "Messaggio"})
+    with pytest.raises(IngestError, match="unknown field"):
+        parse_posts_csv(raw, brand="b", source="a.csv", mapping={"testo": "text"})
+
+
+def test_no_text_column_is_a_clear_error():
+    raw = _csv_bytes(["date", "likes"], [("2026-01-01", "3")])
+    with pytest.raises(IngestError) as err:
+        parse_posts_csv(raw, brand="b", source="numbers.csv")
+    assert "numbers.csv" in str(err.value) and "no text column" in str(err.value) and "'date'" in str(err.value)
+
+
+@pytest.mark.parametrize("raw", [b"", b"   \n\n", b"\xef\xbb\xbf"])
+def test_empty_file(raw):
+    with pytest.raises(IngestError, match="empty"):
+        parse_posts_csv(raw, brand="b", source="empty.csv")
+
+
+def test_header_only_file_writes_nothing():
+    with pytest.raises(IngestError, match="no usable post"):
+        parse_posts_csv(b"text,date\n", brand="b", source="h.csv")
+
+
+def test_binary_file_is_refused():
+    xlsx_like = b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00" + bytes(range(256)) * 4
+    with pytest.raises(IngestError, match="binary.*CSV"):
+        parse_posts_csv(xlsx_like, brand="b", source="posts.xlsx.csv")
+
+
+def test_empty_text_rows_and_bad_values_name_file_row_and_column():
+    raw = _csv_bytes(
+        ["date", "text", "likes"],
+        [("2026-01-01", "Primo post", "10"), ("2026-01-02", "   ", "3"), ("ieri sera", "Terzo post", "molti")],
+    )
+    parsed = parse_posts_csv(raw, brand="b", source="mix.csv")
+    assert [d.text for d in parsed.documents] == ["Primo post", "Terzo post"]
+    assert len(parsed.rejected) == 1
+    rejected = str(parsed.rejected[0])
+    assert "mix.csv" in rejected and "row 3" in rejected and "'text'" in rejected and "empty text" in rejected
+    messages = [str(w) for w in parsed.warnings]
+    assert any("row 4" in m and "'date'" in m and "ieri sera" in m for m in messages)
+    assert any("row 4" in m and "'likes'" in m and "molti" in m for m in messages)
+    assert "posted_at" not in parsed.documents[1].metadata  # kept, without a date
+
+
+def test_duplicate_rows_kept_once_with_a_warning():
+    raw = _csv_bytes(["text", "platform"], [("Stesso testo", "x"), ("Stesso  testo", "x"), ("Stesso testo", "linkedin")])
+    parsed = parse_posts_csv(raw, brand="b", source="d.csv")
+    assert len(parsed.documents) == 2  # same text on another platform is another post
+    assert "same text as row 2" in str(parsed.warnings[0])
+
+
+def test_malformed_csv_fails_whole():
+    raw = b'text,likes\nfirst,1\n"unterminated quote,3\nsecond,4\n'
+    with pytest.raises(IngestError, match="malformed CSV.*nothing was ingested"):
+        parse_posts_csv(raw, brand="b", source="bad.csv")
+
+
+def test_oversized_file_is_refused(tmp_path):
+    from assistant.knowledge.files import read_file
+
+    path = tmp_path / "big.csv"
+    path.write_bytes(b"text\n" + b"x" * 2048)
+    with pytest.raises(IngestError, match="over the .* limit.*ASSISTANT_MAX_UPLOAD_MB"):
+        read_file(path, max_bytes=1024)
+    assert read_file(path, max_bytes=4096).startswith(b"text")
+
+
+def test_ids_are_content_hashes_scoped_to_brand():
+    raw = _csv_bytes(["text", "platform"], [("Ciao a tutti", "x")])
+    a = parse_posts_csv(raw, brand="alpha", source="p.csv").documents[0]
+    a2 = parse_posts_csv(raw, brand="alpha", source="other-name.csv").documents[0]
+    b = parse_posts_csv(raw, brand="beta", source="p.csv").documents[0]
+    assert a.id == a2.id != b.id
+    assert a.id == content_id("alpha", "post", "x", "Ciao a tutti")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("1.234", 1234), ("1,234", 1234), ("12", 12), ("2,5K", 2500), ("1.2M", 1_200_000), ("", None),
+     ("1 234", 1234), ("-", None), ("3.0", 3)],
+)
+def test_parse_count(value, expected):
+    assert parse_count(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "iso"),
+    [("2026-03-14T18:30:00+01:00", "2026-03-14T18:30:00+01:00"), ("2017-11-29T10:35:55Z", "2017-11-29T10:35:55+00:00"),
+     ("14/03/2026 18:30", "2026-03-14T18:30:00+00:00"), ("2026-03-14", "2026-03-14T00:00:00+00:00"),
+     ("Wed Aug 07 13:22:17 +0000 2024", "2024-08-07T13:22:17+00:00")],
+)
+def test_parse_date(value, iso):
+    assert parse_date(value).isoformat() == iso
+
+
+def test_parse_date_rejects_garbage():
+    assert parse_date("domani") is None
+
+
+def test_decode_latin1_fallback():
+    text, enc = decode_bytes("caffè".encode("cp1252") + b"\x81", "x.csv")  # 0x81 is undefined in cp1252
+    assert enc == "latin-1" and text.startswith("caffè")
+
+
+GUIDELINE = """# Voce del brand
+
+Parliamo come in bottega: diretti, caldi, mai sopra le righe.
+
+## Cosa fare
+
+Raccontare il lavoro delle mani. Citare i luoghi: Schio, il Pasubio, Valdagno.
+
+## Cosa evitare
+
+### Parole vietate
+
+Mai "economico", mai "low cost".
+"""
+
+
+def test_guideline_split_by_headings_with_path():
+    parsed = parse_guideline(GUIDELINE.encode(), brand="b", source="voce.md")
+    headings = [d.metadata["heading"] for d in parsed.documents]
+    assert headings == ["Voce del brand", "Voce del brand > Cosa fare",
+                        "Voce del brand > Cosa evitare > Parole vietate"]
+    assert "economico" in parsed.documents[-1].text
+    assert all(d.kind == "guideline" and d.metadata["tokens"] > 0 for d in parsed.documents)
+
+
+def test_long_guideline_section_is_split_by_token_budget():
+    body = " ".join(f"Frase numero {i} sul tono di voce della bottega." for i in range(400))
+    parsed = parse_guideline(f"# Tono\n\n{body}\n".encode(), brand="b", source="lungo.md")
+    assert len(parsed.documents) > 3
+    assert all(d.metadata["tokens"] <= 350 for d in parsed.documents)
+    assert all(d.metadata["heading"] == "Tono" for d in parsed.documents)
+
+
+def test_text_guideline_and_unsupported_type():
+    parsed = parse_file(b"Scriviamo semplice.\n\nSempre.", brand="b", source="note.txt")
+    assert parsed.kind == "guideline" and parsed.documents[0].metadata["heading"] == ""
+    with pytest.raises(IngestError, match="unsupported file type"):
+        parse_file(b"x", brand="b", source="photo.png")
+
+
+def test_heading_without_body_is_an_error():
+    with pytest.raises(IngestError, match="no text"):
+        parse_guideline(b"# Titolo\n\n## Sotto\n", brand="b", source="vuoto.md")
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "posts").is_dir(), reason="../shared/data/posts is not present")
+@pytest.mark.parametrize("path", sorted((SHARED_DATA / "posts").glob("*.csv")) if (SHARED_DATA / "posts").is_dir() else [],
+                         ids=lambda p: p.name)
+def test_real_exports_ingest_as_they_are(path):
+    raw = path.read_bytes()
+    parsed = parse_posts_csv(raw, brand="real", source=path.name)
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    non_empty = [r for r in rows if r["text"].strip()]
+    assert len(parsed.documents) + len([w for w in parsed.warnings if "same text" in w.message]) == len(non_empty)
+    assert {d.metadata["platform"] for d in parsed.documents} == {"x"}  # "twitter" is normalised
+    assert all("posted_at" in d.metadata for d in parsed.documents)
+    liked = [r for r in non_empty if r["likes"].strip()]
+    if liked:
+        assert sum("likes" in d.metadata for d in parsed.documents) >= len(liked) - len(parsed.warnings)
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "guidelines").is_dir(), reason="../shared/data/guidelines is not present")
+def test_real_guidelines_ingest():
+    files = sorted((SHARED_DATA / "guidelines").glob("*/*.md"))
+    assert files
+    for path in files:
+        parsed = parse_guideline(path.read_bytes(), brand="real", source=path.name)
+        assert parsed.documents, path
+        assert all(d.metadata["tokens"] <= 350 for d in parsed.documents), path

@@ -1,0 +1,225 @@
+"""Every page of the Streamlit app with AppTest and the fake provider: pick a brand, draft, see
+sources and violations, refine, send to review, edit (and a conflict), approve, see insights move."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from assistant.i18n import CATALOGUE
+from assistant.services import Services
+from tests.conftest import REPO
+
+BRIEF = "Laboratorio di rammendo sabato in bottega"
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path, brands_dir):
+    monkeypatch.setenv("ASSISTANT_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("ASSISTANT_BRANDS_DIR", str(brands_dir))
+    monkeypatch.setenv("ASSISTANT_EMBEDDING", "fake")
+    monkeypatch.setenv("ASSISTANT_PROVIDER", "fake")
+    return tmp_path
+
+
+@pytest.fixture
+def app(env):
+    at = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=90)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [s.value for s in at.success]
+    parts += [e.value for e in at.error] + [w.value for w in at.warning] + [i.value for i in at.info]
+    return "\n".join(str(p) for p in parts)
+
+
+def drafts_in(at, brand="bottega-pasubio") -> list[dict]:
+    conv = at.session_state["conversations"][brand]
+    return [d for entry in conv for d in entry.get("drafts", [])]
+
+
+def draft_and_send(at, name="Giulia") -> dict:
+    at.sidebar.text_input(key="reviewer_name").input(name).run()
+    at.chat_input[0].set_value(BRIEF).run()
+    assert not at.exception, at.exception
+    draft = drafts_in(at)[0]  # the first platform's card
+    at.button(key=f"send-{draft['id']}").click().run()
+    assert not at.exception, at.exception
+    return draft
+
+
+def test_sidebar_banner_and_brand_picker(app):
+    assert list(app.sidebar.selectbox(key="brand").options) == ["Bottega Pasubio", "Paycairn", "Villa Moranda"]
+    assert any("fake-echo-1" in c.value for c in app.sidebar.caption)
+    assert any("Bozze per Bottega Pasubio" == t.value for t in app.title)
+    app.sidebar.selectbox(key="brand").set_value("paycairn").run()
+    assert any("Bozze per Paycairn" == t.value for t in app.title)
+
+
+def test_draft_streams_cards_with_sources_and_checks(app):
+    app.multiselect(key="platforms-bottega-pasubio").set_value(["instagram", "x"]).run()
+    app.number_input(key="variants").set_value(2).run()
+    app.chat_input[0].set_value(BRIEF).run()
+    assert not app.exception, app.exception
+    drafts = drafts_in(app)
+    assert [(d["platform"], d["variant"]) for d in drafts] == [("instagram", 1), ("instagram", 2), ("x", 1), ("x", 2)]
+    page = texts(app)
+    assert "Scritta da fake-echo-1 (fake)" in page
+    assert "/ 2200 caratteri" in page and "/ 280 caratteri" in page
+    assert any(e.label.startswith("Fonti usate (") for e in app.expander)
+    sources = next(e for e in app.expander if e.label.startswith("Fonti usate"))
+    assert "punteggio" in "\n".join(m.value for m in sources.markdown)
+    assert BRIEF in [m.value for m in app.chat_message[0].markdown][0]
+
+
+def app_services() -> Services:
+    """The app's own (cached) services, to script its fake provider."""
+    from assistant.web.common import services
+
+    return services()
+
+
+def test_violations_are_listed_with_severity(app, env):
+    svc = app_services()
+    svc.provider.script.append("Un maglione economico, davvero economico! 🧶🧶🧶🧶🧶 #BottegaPasubio")
+    svc.provider.script.append("Un maglione economico, davvero economico! 🧶🧶🧶🧶🧶 #BottegaPasubio")
+    app.chat_input[0].set_value(BRIEF).run()
+    page = texts(app)
+    assert "🛑" in page and "economico" in page
+    assert "⚠️" in page  # too many emoji for a 'sparing' brand is a warning
+
+
+def test_refine_keeps_the_conversation(app):
+    app.chat_input[0].set_value(BRIEF).run()
+    first = drafts_in(app)[0]
+    app.button(key=f"refine-{first['id']}").click().run()
+    assert "I prossimi messaggi rivedono Instagram" in texts(app)
+    app.chat_input[0].set_value("più breve").run()
+    assert not app.exception, app.exception
+    second = drafts_in(app)[-1]
+    assert second["parent_id"] == first["id"] and second["instruction"] == "più breve"
+    assert len(app.chat_message) == 4  # brief, drafts, instruction, refined draft
+    assert "rivista: «più breve»" in texts(app)
+
+
+def test_send_to_review_edit_approve_and_insights_move(app):
+    draft = draft_and_send(app)
+    assert "In revisione: elemento n. 1" in texts(app)
+    app.switch_page("assistant/web/pages/insights.py").run()
+    before = {m.label: m.value for m in app.metric}
+    assert before["Elementi"] == "1" and before["Approvati"] == "0"
+
+    app.switch_page("assistant/web/pages/review.py").run()
+    assert not app.exception, app.exception
+    assert app.dataframe[0].value.shape[0] == 1
+    edit = app.text_area(key="rq_text_1")
+    edit.input(draft["text"] + " Vi aspettiamo!").run()
+    app.button(key="rq_save_1").click().run()
+    assert not app.exception, app.exception
+    assert "v1" in texts(app)
+    app.button(key="rq_approve_1").click().run()
+    assert not app.exception, app.exception
+    assert "approvato" in texts(app)
+
+    app.switch_page("assistant/web/pages/insights.py").run()
+    after = {m.label: m.value for m in app.metric}
+    assert after["Approvati"] == "1" and after["Tasso di approvazione"] == "100%"
+    assert after["Testo IA mantenuto"] == "100%"  # only words were added
+    assert len(app.get("vega_lite_chart")) >= 3
+
+
+def test_stale_edit_shows_both_versions(app):
+    draft_and_send(app)
+    app.switch_page("assistant/web/pages/review.py").run()
+    other = Services().review
+    other.edit(1, "La versione di un collega. #BottegaPasubio", by="Marco", base_version=other.get(1).version)
+    mine = app.text_area(key="rq_text_1")
+    mine.input("La mia versione. #BottegaPasubio").run()
+    app.button(key="rq_save_1").click().run()
+    assert not app.exception, app.exception
+    page = texts(app)
+    assert "Qualcuno ha modificato questo elemento" in page and "Marco" in page
+    assert [t.value for t in app.text if "collega" in t.value]
+    merged = app.text_area(key="rq_merge_1")
+    assert merged.value == "La mia versione. #BottegaPasubio"
+    merged.input("La versione di un collega, con la mia aggiunta. #BottegaPasubio").run()
+    app.button(key="rq_save_merged_1").click().run()
+    assert Services().review.get(1).text == "La versione di un collega, con la mia aggiunta. #BottegaPasubio"
+
+
+def test_approval_gate_needs_a_reason(app, env):
+    svc = app_services()
+    svc.provider.script.extend(["Prezzo economico! #BottegaPasubio"] * 2)
+    draft_and_send(app)
+    app.switch_page("assistant/web/pages/review.py").run()
+    app.button(key="rq_approve_1").click().run()
+    assert "approval" in texts(app).lower() or "approv" in texts(app)
+    assert Services().review.get(1).state == "in_review"
+    app.text_input(key="rq_override_1").input("Il cliente ha chiesto questa parola per la campagna").run()
+    app.button(key="rq_approve_1").click().run()
+    assert Services().review.get(1).state == "approved"
+
+
+def test_library_profile_mapping_preview_and_search(app):
+    app.switch_page("assistant/web/pages/library.py").run()
+    assert not app.exception, app.exception
+    assert "Indice da aggiornare" in texts(app)
+    app.button(key="reindex").click().run()
+    assert "Indice da aggiornare" not in texts(app)
+    assert any("Libreria di Bottega Pasubio" == t.value for t in app.title)
+    app.text_input(key="search_query").input("lana").run()
+    assert not app.exception, app.exception
+    assert "punteggio" in texts(app)
+
+
+def test_provider_failure_keeps_the_brief(monkeypatch, env):
+    monkeypatch.setenv("ASSISTANT_PROVIDER", "compatible")
+    monkeypatch.setenv("ASSISTANT_BASE_URL", "http://127.0.0.1:9/v1")
+    at = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=60)
+    at.run()
+    assert "ASSISTANT_BASE_URL" in "\n".join(e.value for e in at.sidebar.error)
+    at.chat_input[0].set_value(BRIEF).run()
+    assert not at.exception
+    assert any("ASSISTANT_BASE_URL" in e.value for e in at.error)
+    assert at.session_state["conversations"]["bottega-pasubio"][0]["text"] == BRIEF
+
+
+def test_english_interface_and_complete_catalogues(app):
+    app.sidebar.radio(key="ui_lang").set_value("en").run()
+    assert any("Drafts for Bottega Pasubio" == t.value for t in app.title)
+    assert set(CATALOGUE["it"]) == set(CATALOGUE["en"])
+    assert all(CATALOGUE["it"][k] != CATALOGUE["en"][k] or k.startswith(("brand.emoji", "review.brand"))
+               for k in ("nav.draft", "draft.send_to_review", "review.title"))
+
+
+def test_calendar_schedule_week_view_and_export(app):
+    draft_and_send(app)
+    Services().review.approve(1, by="Marco")
+    app.switch_page("assistant/web/pages/calendar.py").run()
+    assert not app.exception, app.exception
+    assert any("Calendario editoriale" == t.value for t in app.title)
+    from datetime import date, timedelta
+
+    day = date.today() + timedelta(days=1)
+    app.date_input(key="cal_when_day").set_value(day).run()
+    app.button(key="cal_schedule").click().run()
+    assert not app.exception, app.exception
+    item = Services().review.get(1)
+    assert item.state == "scheduled" and item.scheduled_for is not None
+    app.date_input(key="cal_date").set_value(day).run()
+    assert "🕒 18:00 Instagram" in "\n".join(str(h.proto.body) for h in app.get("html"))
+    assert any(b.label.startswith("Scarica (") for b in app.get("download_button"))
+
+
+def test_report_button_builds_a_pdf(app):
+    draft_and_send(app)
+    Services().review.approve(1, by="Marco")
+    app.switch_page("assistant/web/pages/insights.py").run()
+    app.button(key="rep_build").click().run()
+    assert not app.exception, app.exception
+    name, body, mime = app.session_state["rep_file"]
+    assert name.startswith("bottega-pasubio-") and name.endswith("-it.pdf") and mime == "application/pdf"
+    assert body[:5] == b"%PDF-" and len(body) > 2000
