@@ -172,8 +172,3 @@ def list_brand_slugs(brands_dir: Path) -> list[str]:
     if not root.is_dir():
         return []
     return sorted(p.name for p in root.iterdir() if (p / "brand.yaml").is_file() and SLUG_RE.match(p.name))
-
-
-def list_brands(brands_dir: Path) -> list[Brand]:
-    """All brands in `brands_dir`, sorted by slug. A malformed profile raises BrandProfileError."""
-    return [load_brand(brands_dir, slug) for slug in list_brand_slugs(brands_dir)]

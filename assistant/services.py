@@ -45,7 +45,11 @@ class Services:
 
     @cached_property
     def knowledge(self) -> KnowledgeBase:
-        return KnowledgeBase(self.store, self.embedder, max_bytes=self.settings.max_upload_bytes)
+        from assistant.knowledge.record import KnowledgeRecordStore
+
+        # The record lives in the same database as the review queue (one system of record).
+        return KnowledgeBase(self.store, self.embedder, KnowledgeRecordStore(self.review),
+                             max_bytes=self.settings.max_upload_bytes)
 
     @cached_property
     def retriever(self) -> Retriever:

@@ -64,7 +64,7 @@ def drop_review_tables(url: str) -> None:
 
     engine = create_engine(url)
     with engine.begin() as conn:
-        for table in ("performance", "review_audit", "review_comments", "review_revisions", "review_items",
+        for table in ("knowledge_docs", "knowledge_brands", "performance", "review_audit", "review_comments", "review_revisions", "review_items",
                       "alembic_version"):
             conn.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
     engine.dispose()

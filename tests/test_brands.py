@@ -6,7 +6,7 @@ import csv
 
 import pytest
 
-from assistant.brands import list_brands, load_brand
+from assistant.brands import list_brand_slugs, load_brand
 from assistant.errors import BrandNotFound, BrandProfileError
 from assistant.knowledge.parsing import parse_posts_csv
 from tests.conftest import DEMO_BRANDS, write_brand
@@ -60,7 +60,7 @@ def test_hashtags_normalised_and_languages(tmp_path):
 
 
 def test_demo_brands_are_rich_and_valid():
-    brands = {b.slug: b for b in list_brands(DEMO_BRANDS)}
+    brands = {slug: load_brand(DEMO_BRANDS, slug) for slug in list_brand_slugs(DEMO_BRANDS)}
     assert len(brands) >= 3
     languages = {tuple(b.profile.all_languages) for b in brands.values()}
     assert ("it",) in languages and ("en",) in languages and any(len(lang) > 1 for lang in languages)

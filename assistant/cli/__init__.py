@@ -14,6 +14,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="Copydesk: br
 app.command()(knowledge.brands)
 app.command()(knowledge.ingest)
 app.command()(knowledge.search)
+app.command()(knowledge.doctor)
 app.command()(draft.draft)
 app.add_typer(queue.queue_app, name="queue")
 app.add_typer(plan.plan_app, name="plan")

@@ -11,12 +11,17 @@ By = Annotated[str, typer.Option("--by", help="Your name: recorded on every chan
 Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
-def services(**overrides: Any) -> Any:
-    """The library's composition root for one command (settings from the environment and flags)."""
+def services(*, check: bool = True, **overrides: Any) -> Any:
+    """The library's composition root for one command (settings from the environment and flags).
+    With `check`, an index left by a writer that died mid-write is checked and repaired first."""
+    from assistant.knowledge.doctor import after_crash
     from assistant.services import Services
     from assistant.settings import load_settings
 
-    return Services(load_settings(**overrides) if overrides else None)
+    svc = Services(load_settings(**overrides) if overrides else None)
+    for note in after_crash(svc) if check else []:  # a writer died mid-write: checked (and repaired) before we open the store
+        typer.echo(f"note: {note}", err=True)
+    return svc
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

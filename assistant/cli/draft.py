@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
 import typer
 
@@ -25,6 +25,8 @@ def draft(
                                              help="Language of the messages: it | en.")] = "it",
     queue: Annotated[bool, typer.Option("--queue", help="Put the drafts in the review queue (needs --by).")] = False,
     by: Annotated[Optional[str], typer.Option("--by", help="Your name, recorded in the review queue.")] = None,
+    keep_incomplete: Annotated[bool, typer.Option("--keep-incomplete", help="With --queue: keep a cut-off or "
+                                                  "empty answer as a draft (never sent to review).")] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Draft posts for one or more platforms; streams to the terminal, or prints JSON."""
@@ -50,29 +52,48 @@ def draft(
                        + (" (bundled demo model: drafts only show the workflow)" if info["demo_model"] else ""), err=True)
         for event in drafter.stream(request):
             if event.kind == "done":
-                drafts.append(_finished(svc, event.draft, queue=queue, by=by, lang=ui_language, as_json=as_json))
+                drafts.append(_finished(svc, event.draft, queue=queue, by=by, lang=ui_language, as_json=as_json,
+                                        keep_incomplete=keep_incomplete))
             elif not as_json and event.kind == "start":
                 typer.echo(f"\n--- {event.platform} · variant {event.variant} ---")
             elif not as_json and event.kind == "token":
                 typer.echo(event.text, nl=False)
     except AssistantError as exc:
-        if as_json:  # what was created before the failure is reported with the error
-            print_json({"drafts": drafts, "error": str(exc)})
-            raise typer.Exit(1) from None
-        if drafts:
-            typer.echo(f"note: {len(drafts)} draft(s) finished before the error"
-                       + (f" (queued: {', '.join(str(d['queue_item']) for d in drafts if 'queue_item' in d)})"
-                          if queue else ""), err=True)
-        fail(str(exc))
+        _failed(exc, drafts, queue=queue, as_json=as_json)
     if as_json:
         print_json(drafts)
+    _fail_if_incomplete(drafts, queue=queue, keep_incomplete=keep_incomplete)
 
 
-def _finished(svc, d, *, queue: bool, by: str | None, lang: str, as_json: bool) -> dict:
+def _failed(exc: AssistantError, drafts: list[dict], *, queue: bool, as_json: bool) -> NoReturn:
+    """Exit with the error; the drafts finished (and queued) before it are reported with it."""
+    if as_json:
+        print_json({"drafts": drafts, "error": str(exc)})
+        raise typer.Exit(1) from None
+    if drafts:
+        typer.echo(f"note: {len(drafts)} draft(s) finished before the error"
+                   + (f" (queued: {', '.join(str(d['queue_item']) for d in drafts if 'queue_item' in d)})"
+                      if queue else ""), err=True)
+    fail(str(exc))
+
+
+def _fail_if_incomplete(drafts: list[dict], *, queue: bool, keep_incomplete: bool) -> None:
+    """A cut or empty answer is never passed off as a finished draft: exit 1 naming them."""
+    incomplete = [d for d in drafts if not d["complete"]]
+    if incomplete:
+        typer.echo(f"error: {len(incomplete)} of {len(drafts)} draft(s) are incomplete: "
+                   + "; ".join(d["incomplete_message"] for d in incomplete)
+                   + ("" if keep_incomplete or not queue else "; not queued: retry, or pass --keep-incomplete"),
+                   err=True)
+        raise typer.Exit(1)
+
+
+def _finished(svc, d, *, queue: bool, by: str | None, lang: str, as_json: bool, keep_incomplete: bool) -> dict:
     """One finished draft: queued if asked, printed (text mode), and its JSON form."""
-    out = d.public() | {"violations": [v.rendered(lang) for v in d.violations]}
-    if queue:
-        item = svc.review.add_draft(d, by=by, submit=True)
+    out = d.public() | {"violations": [v.rendered(lang) for v in d.violations],
+                        "incomplete_message": d.incomplete_message(lang)}
+    if queue and (d.complete or keep_incomplete):
+        item = svc.review.add_draft(d, by=by, submit=d.complete, keep_incomplete=keep_incomplete)
         out["queue_item"] = item.id
         if not as_json:
             typer.echo(f"  queued as item {item.id} ({item.state})", err=True)
@@ -81,6 +102,8 @@ def _finished(svc, d, *, queue: bool, by: str | None, lang: str, as_json: bool) 
     if d.repaired:
         typer.echo(f"\n[repaired] {d.text}")
     typer.echo("")
+    if not d.complete:
+        typer.echo(f"  INCOMPLETE: {d.incomplete_message(lang)}", err=True)
     for v in d.violations:
         typer.echo(f"  {v.severity}: {v.message(lang)}", err=True)
     cost = "n/a" if d.cost_usd is None else f"${d.cost_usd:.4f}"

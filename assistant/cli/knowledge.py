@@ -113,3 +113,36 @@ def search(
         where = m.get("heading") or f"{m.get('platform', '')} {m.get('posted_at', '')[:10]}".strip()
         extra = f" engagement={m['engagement']}" if "engagement" in m else ""
         typer.echo(f"[{r.kind} {r.score:.3f}] {where}{extra}\n  {r.snippet}")
+
+
+def doctor(
+    repair: Annotated[bool, typer.Option("--repair", help="Rebuild what is broken from the record.")] = False,
+    brand: Annotated[Optional[list[str]], typer.Option("--brand", help="Only this brand (repeatable).")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Check every brand's index against the record, in a child process; --repair rebuilds it."""
+    from assistant.knowledge import doctor as checks
+
+    try:
+        svc = common.services(check=False)  # the doctor reports what it finds before anything repairs it
+        result = checks.check(svc, list(brand) if brand else None)
+        if repair and not result.ok:
+            result = checks.repair(svc, result)
+    except AssistantError as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(result.as_dict())
+    else:
+        if not result.store_readable:
+            typer.echo(f"the index store could not be read: {result.crash}"
+                       + (f"; moved to {result.moved_to}" if result.moved_to else ""), err=True)
+        for b in result.brands:
+            state = "ok" if b.ok else (b.error or f"{b.missing} missing, {b.extra} extra"
+                                       + (f", {b.unsearchable} not found by search" if b.unsearchable else "")
+                                       + (", index behind" if b.pending else ""))
+            typer.echo(f"{b.brand:<24} recorded {b.recorded:<6} indexed {b.indexed if b.indexed is not None else '?':<6} "
+                       f"{state}{' -> ' + b.action if b.action else ''}")
+    if not result.ok and not repair:
+        typer.echo("error: the index is not in step with the record; run `assistant doctor --repair` "
+                   "(nothing recorded is lost: the index is rebuilt from the record)", err=True)
+        raise typer.Exit(1)

@@ -129,7 +129,7 @@ def best_times_cmd(
     try:
         svc = common.services()
         profile = _profile(svc, brand)
-        hints = planning.brand_best_times(svc.store, profile, platform=platform, top=top)
+        hints = planning.brand_best_times(svc.knowledge, profile, platform=platform, top=top)
     except AssistantError as exc:
         fail(str(exc))
     if as_json:

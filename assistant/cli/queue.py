@@ -21,6 +21,8 @@ queue_app = typer.Typer(add_completion=False, no_args_is_help=True,
                         help="The human review queue: list, show, edit, comment, approve, reject.")
 
 UiLanguage = Annotated[str, typer.Option("--language", "--ui-language", help="Language of the messages: it | en.")]
+SeenVersion = Annotated[int, typer.Option("--base-version", help="The version you read (`queue show`): a decision "
+                                                                  "on a text that changed since is refused.")]
 BaseVersion = Annotated[Optional[int], typer.Option("--base-version", help="Fail if the item changed since.")]
 
 
@@ -152,7 +154,7 @@ def approve(
     item_id: int, by: By,
     override_reason: Annotated[Optional[str], typer.Option("--override-reason",
                                                            help="Approve despite rule errors, and say why.")] = None,
-    base_version: BaseVersion = None, as_json: Json = False,
+    base_version: SeenVersion = ..., as_json: Json = False,
 ) -> None:
     """Approve the current text (it becomes an exemplar of the brand's voice)."""
     _act(lambda q: q.approve(item_id, by=by, override_reason=override_reason, base_version=base_version), as_json)
@@ -162,13 +164,13 @@ Note = Annotated[str, typer.Option("--note", help="Why (kept in the audit log)."
 
 
 @queue_app.command()
-def reject(item_id: int, by: By, note: Note, base_version: BaseVersion = None, as_json: Json = False) -> None:
+def reject(item_id: int, by: By, note: Note, base_version: SeenVersion = ..., as_json: Json = False) -> None:
     """Reject the item."""
     _act(lambda q: q.reject(item_id, by=by, note=note, base_version=base_version), as_json)
 
 
 @queue_app.command("request-changes")
-def request_changes(item_id: int, by: By, note: Note, base_version: BaseVersion = None, as_json: Json = False) -> None:
+def request_changes(item_id: int, by: By, note: Note, base_version: SeenVersion = ..., as_json: Json = False) -> None:
     """Send the item back with what to change."""
     _act(lambda q: q.request_changes(item_id, by=by, note=note, base_version=base_version), as_json)
 

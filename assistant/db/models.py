@@ -177,3 +177,39 @@ class PerformanceRecord(Base):
         Index("ix_performance_brand_platform", "brand", "platform", "measured_at"),
         Index("ix_performance_item_id", "item_id"),
     )
+
+
+# --- the knowledge base's record ---------------------------------------------------------------
+# Every post, guideline passage and approved exemplar of every brand, as ingested: the system of
+# record of the knowledge base. Chroma is an index of these rows, rebuilt from them at any time
+# (`assistant doctor --repair`). `pending` is set in the same transaction that writes a row and
+# cleared once the index has it: a crash in between leaves pending rows that the next sync indexes.
+class KnowledgeRecord(Base):
+    __tablename__ = "knowledge_docs"
+
+    brand: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # post | guideline | approved
+    text: Mapped[str] = mapped_column(Text)
+    meta: Mapped[dict[str, Any]]
+    source: Mapped[str | None] = mapped_column(String(255))
+    key: Mapped[str | None] = mapped_column(String(64))  # which post this is (edited posts replace their key)
+    pending: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index("ix_knowledge_docs_kind", "brand", "kind"),
+        Index("ix_knowledge_docs_key", "brand", "key"),
+        Index("ix_knowledge_docs_source", "brand", "source"),
+        Index("ix_knowledge_docs_pending", "brand", "pending"),
+    )
+
+
+class KnowledgeState(Base):
+    """Per brand: the fingerprint of the files last ingested whole (freshness of `make run`)."""
+
+    __tablename__ = "knowledge_brands"
+
+    brand: Mapped[str] = mapped_column(String(64), primary_key=True)
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime]

@@ -22,6 +22,7 @@ from assistant.knowledge.retrieval import Retriever, Source
 from assistant import platforms
 from assistant.text import tokens
 
+HARD_LIMITS = frozenset({"too_long", "too_many_bytes", "empty"})  # what the platform refuses outright
 MAX_EXEMPLARS = 8
 MAX_PASSAGES = 4
 
@@ -32,6 +33,7 @@ class _Generation:
     usage: Usage
     latency_ms: int
     first_token_ms: int | None
+    finish: str | None  # the provider's finish signal; None: the stream ended without one
 
 
 class Drafter:
@@ -152,7 +154,7 @@ class Drafter:
         if not usage.prompt_tokens:
             usage = Usage(sum(tokens.count(m["content"], self.provider.model) for m in messages),
                           tokens.count(text, self.provider.model), estimated=True)
-        return _Generation(text, usage, int((time.perf_counter() - started) * 1000), first)
+        return _Generation(text, usage, int((time.perf_counter() - started) * 1000), first, self.provider.last_finish)
 
     def _finish(self, brand, request, platform, rule, variant, language, angle, kept, trimmed, messages, gen,
                 version) -> Draft:
@@ -172,15 +174,25 @@ class Drafter:
                                          gen.usage.completion_tokens),
             "latency_ms": gen.latency_ms, "first_token_ms": gen.first_token_ms,
             "violations": self._check(gen.text, draft.platform, brand, draft.language),
+            **_completeness(gen),
         })
 
     def _check(self, text: str, platform: str, brand: Brand, language: str) -> list[platforms.Violation]:
         return platforms.validate(text, platform, brand.profile, expected_language=language, rules=self.rules)
 
     def _repair(self, brand: Brand, draft: Draft, rule):
-        """One automatic repair round for error-severity violations; what remains is reported."""
+        """One automatic repair round for error-severity violations; what remains is reported. A
+        draft still over the platform's hard limit afterwards is marked incomplete (over_limit)."""
+        if not draft.complete:
+            return draft  # a cut answer is shown as it is; the person retries or keeps it
         if not draft.errors:
             return draft
+        draft = yield from self._repair_round(brand, draft, rule)
+        if any(v.code in HARD_LIMITS for v in draft.errors):
+            draft = draft.model_copy(update={"complete": False, "incomplete": "over_limit"})
+        return draft
+
+    def _repair_round(self, brand: Brand, draft: Draft, rule):
         listed = "\n".join(prompts.phrase("phrases", "violation", code=v.code, message=prompts.escape_data(v.message("en")))
                            for v in draft.errors)
         user = prompts.load("repair").render(
@@ -190,7 +202,8 @@ class Drafter:
         messages = [*draft.messages, {"role": "assistant", "content": draft.text}, {"role": "user", "content": user}]
         gen = yield from self._generate(messages, draft.platform, draft.variant, temperature=0.3, kind="repair")
         violations = self._check(gen.text, draft.platform, brand, draft.language)
-        if not gen.text or sum(v.severity == "error" for v in violations) >= len(draft.errors):
+        if not gen.text or _completeness(gen)["incomplete"] or sum(
+                v.severity == "error" for v in violations) >= len(draft.errors):
             # The repair did not reduce the errors: keep what the model wrote first, report what remains.
             return draft.model_copy(update={"repair_attempted": True})
         cost = self.prices.cost(self.provider.name, self.provider.model, gen.usage.prompt_tokens,
@@ -210,6 +223,21 @@ class Drafter:
 
 def _temperature(variant: int) -> float:
     return round(min(0.6 + 0.15 * (variant - 1), 1.2), 2)
+
+
+def _completeness(gen: _Generation) -> dict[str, object]:
+    """Complete only when the provider said "stop" and something arrived."""
+    if not gen.text.strip():
+        reason = "empty"
+    elif gen.finish is None:
+        reason = "cut_off"
+    elif gen.finish == "length":
+        reason = "length"
+    elif gen.finish != "stop":
+        reason = "filtered"
+    else:
+        return {"complete": True, "incomplete": None}
+    return {"complete": False, "incomplete": reason}
 
 
 def _with_tag(version: str, tag: str) -> str:

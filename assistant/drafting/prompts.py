@@ -97,13 +97,6 @@ def fingerprint(folder: Path = PROMPTS_DIR) -> str:
     return digest.hexdigest()[:8]
 
 
-def clear_cache() -> None:
-    """Forget loaded files (after editing them while the process runs)."""
-    load.cache_clear()
-    phrases.cache_clear()
-    fingerprint.cache_clear()
-
-
 # Characters that render like the brackets of a block tag, and invisible ones that could hide a
 # tag from a reader (bidi overrides, zero-width spaces; ZWJ stays: it joins emoji sequences).
 _LOOKALIKE = str.maketrans({"〈": "<", "⟨": "<", "‹": "<", "《": "<", "❮": "<", "〉": ">", "⟩": ">", "›": ">",

@@ -18,6 +18,7 @@ Goal = Literal["awareness", "engagement", "traffic", "conversion", "community"]
 GOALS: tuple[str, ...] = Goal.__args__  # type: ignore[attr-defined]
 LANGUAGE_NAMES = {"it": "Italian", "en": "English", "es": "Spanish", "fr": "French", "de": "German", "pt": "Portuguese"}
 MAX_BRIEF = 4000
+Incomplete = Literal["cut_off", "length", "empty", "filtered", "over_limit"]
 
 class DraftRequest(BaseModel):
     brand: str
@@ -82,6 +83,11 @@ class Draft(BaseModel):
     latency_ms: int
     first_token_ms: int | None = None
     violations: list[Violation] = Field(default_factory=list)
+    # Complete only when the provider said it finished; otherwise `incomplete` says why:
+    # cut_off (no finish signal), length (the token limit), empty, filtered, over_limit (still
+    # over the platform's hard limit after the repair round). Never queued as a normal draft.
+    complete: bool = True
+    incomplete: Incomplete | None = None
     repaired: bool = False
     repair_attempted: bool = False
     first_attempt: str | None = None
@@ -94,6 +100,14 @@ class Draft(BaseModel):
     @property
     def errors(self) -> list[Violation]:
         return [v for v in self.violations if v.severity == "error"]
+
+    def incomplete_message(self, lang: str = "en") -> str | None:
+        """Why this draft is incomplete, in `lang` (None when complete)."""
+        if self.complete:
+            return None
+        from assistant.i18n import t
+
+        return t(f"draft.incomplete.{self.incomplete}", lang, tokens=self.completion_tokens, model=self.model)
 
     def public(self) -> dict[str, Any]:
         """Everything but the raw conversation (which repeats the sources)."""

@@ -44,8 +44,33 @@ class IngestWarning:
 
 # --- decoding -----------------------------------------------------------------------------------
 
+# Where the fixed rules below cannot tell, charset-normalizer chooses, among these only (Python
+# codec name -> the name we report). Unrestricted it reads Italian cp1252 as cp1258 or cp1250.
+_UTF16_NO_BOM = {"utf_16_le": "utf-16-le", "utf_16_be": "utf-16-be"}
+_WESTERN_8BIT = {"mac_roman": "mac_roman", "iso8859_15": "iso-8859-15", "latin_1": "latin-1"}
+
+
+def _guess_encoding(raw: bytes, names: Mapping[str, str]) -> tuple[str, str] | None:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw, cp_isolation=list(names)).best()
+    if best is None or best.encoding not in names:
+        return None
+    try:
+        return raw.decode(best.encoding), names[best.encoding]
+    except UnicodeDecodeError:
+        return None
+
+
 def decode_bytes(raw: bytes, source: str) -> tuple[str, str]:
-    """Decode a text file; returns (text, encoding). Binary or empty files raise IngestError."""
+    """Decode a text file; returns (text, encoding). Binary or empty files raise IngestError.
+
+    BOMs first (UTF-8, UTF-16), then UTF-8, then cp1252 (what Italian Excel on Windows writes).
+    Only what those leave is guessed by charset-normalizer (deterministic): NUL bytes without a
+    BOM as UTF-16 LE/BE, else binary; bytes cp1252 does not define (0x81, 0x8D, 0x8F, 0x90, 0x9D,
+    e.g. è and ù in a Mac Roman export) as Mac Roman or ISO-8859-15/1; latin-1 decodes anything
+    left.
+    """
     if not raw.strip():
         raise IngestError(f"{source}: the file is empty; export it again with a header row and at least one post")
     if raw.startswith(b"\xef\xbb\xbf"):
@@ -56,6 +81,8 @@ def decode_bytes(raw: bytes, source: str) -> tuple[str, str]:
         except UnicodeDecodeError as exc:
             raise IngestError(f"{source}: starts like UTF-16 but does not decode ({exc})") from exc
     if b"\x00" in raw[:_SNIFF_BYTES]:
+        if (found := _guess_encoding(raw, _UTF16_NO_BOM)) is not None:
+            return found
         raise IngestError(
             f"{source}: this looks like a binary file (e.g. .xlsx or an image), not text; "
             "save it as CSV (UTF-8) and upload that"
@@ -64,11 +91,11 @@ def decode_bytes(raw: bytes, source: str) -> tuple[str, str]:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    # Italian Excel on Windows writes cp1252; latin-1 decodes anything left.
     try:
         return raw.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
-        return raw.decode("latin-1"), "latin-1"
+        pass
+    return _guess_encoding(raw, _WESTERN_8BIT) or (raw.decode("latin-1"), "latin-1")
 
 
 def detect_delimiter(text: str) -> str:
@@ -176,12 +203,34 @@ def sniff_csv(raw: bytes, source: str, aliases: Mapping[str, Sequence[str]] | No
 
 
 def read_rows(sniffed: SniffedCSV, source: str, what: str = "ingested") -> list[list[str]]:
-    """Every row of the file (the header included), strictly quoted: a malformed file fails whole."""
+    """Every row of the file (the header included), strictly quoted: a malformed file fails whole.
+    A cell may be as long as the whole file (Python's csv module stops at 131,072 characters by
+    default): a long post is read, not refused; the upload limit bounds the file instead."""
+    if csv.field_size_limit() < len(sniffed.text) + 1:
+        csv.field_size_limit(len(sniffed.text) + 1)
     reader = csv.reader(io.StringIO(sniffed.text, newline=""), delimiter=sniffed.delimiter, strict=True)
     try:
         return list(reader)
     except csv.Error as exc:
-        raise IngestError(f"{source}: malformed CSV near line {reader.line_num} ({exc}); nothing was {what}") from exc
+        raise IngestError(f"{source}: malformed CSV near line {reader.line_num} ({exc}); check the quoting of that "
+                          f"row (a quote inside a cell is written twice: \"\"); nothing was {what}") from exc
+
+
+def duplicate_header_warnings(header: Sequence[str], mapping: Mapping[str, str], source: str) -> list[IngestWarning]:
+    """Columns named twice: the first one is used; say which, so the person can rename the other."""
+    out, seen = [], {}
+    for position, name in enumerate(header, start=1):
+        key = header_key(name)
+        if not key:
+            continue
+        if key in seen:
+            used = next((f for f, col in mapping.items() if header_key(col) == key), None)
+            out.append(IngestWarning(source, 1, name, f"the column name appears twice (columns {seen[key]} and "
+                                     f"{position}); column {seen[key]} is used"
+                                     + (f" for {used}" if used else "") + ": rename the other to use it"))
+        else:
+            seen[key] = position
+    return out
 
 
 def read_file(path: Path, max_bytes: int | None = None) -> bytes:
@@ -192,7 +241,7 @@ def read_file(path: Path, max_bytes: int | None = None) -> bytes:
     size = path.stat().st_size
     if max_bytes is not None and size > max_bytes:
         raise IngestError(
-            f"{path.name}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:.1f} MB limit; split the file "
+            f"{path.name}: {size / 1e6:.1f} MB is over the {max_bytes / 1e6:g} MB limit; split the file "
             "or raise ASSISTANT_MAX_UPLOAD_MB"
         )
     return path.read_bytes()

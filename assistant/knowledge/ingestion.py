@@ -1,4 +1,11 @@
-"""A brand's knowledge base: files in, idempotent and all-or-nothing per file, into its collection.
+"""A brand's knowledge base: files in, into the record (SQL) first and then the brand's collection.
+
+- The record (`knowledge.record`) is the system of record; the collection is its index, kept in
+  step by `knowledge.index` and rebuilt from the record by `assistant doctor --repair`.
+- A file is parsed completely before anything is written; a file that fails parsing writes
+  nothing. Its documents are then written in batches, each batch one transaction of the record
+  and then the index: a crash at any moment leaves rows that the next run (or sync) completes,
+  never a duplicate (ids are content hashes).
 
 - Unchanged documents (same content id, same metadata) cost nothing: no embedding, no write.
 - Same content with new metadata (fresh engagement figures) updates metadata only.
@@ -10,7 +17,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,9 +27,10 @@ from assistant.knowledge.embeddings import Embedder
 from assistant.errors import AssistantError
 from assistant.knowledge.files import IngestWarning, read_file
 from assistant.knowledge.parsing import INGESTION_VERSION, KnowledgeDoc, ParsedFile, parse_file
+from assistant.knowledge.index import IndexSync, Progress
+from assistant.knowledge.record import BATCH, KnowledgeRecordStore
 from assistant.knowledge.vectorstore import VectorStore
 
-Progress = Callable[[int, int], None]
 POST_KINDS = ("post", "approved")
 
 
@@ -51,34 +59,41 @@ class IngestReport:
 
 
 class KnowledgeBase:
-    def __init__(self, store: VectorStore, embedder: Embedder, max_bytes: int | None = None) -> None:
+    def __init__(self, store: VectorStore, embedder: Embedder, record: KnowledgeRecordStore,
+                 max_bytes: int | None = None) -> None:
         self.store = store
         self.embedder = embedder
+        self.record = record
+        self.index = IndexSync(store, record, embedder)
         self.max_bytes = max_bytes
 
     # --- ingestion ------------------------------------------------------------------------------
 
     def ingest_parsed(self, slug: str, parsed: ParsedFile, report: IngestReport | None = None,
                       progress: Progress | None = None) -> IngestReport:
-        """Write one parsed file into the brand's collection."""
+        """Write one parsed file: new documents batch by batch (record, then index), then fresh
+        metadata and the documents they replace in one transaction, then the index catches up."""
         report = report or IngestReport(brand=slug)
         report.files.append(parsed.source)
         report.rejected.extend(parsed.rejected)
         report.warnings.extend(parsed.warnings)
         docs = parsed.documents
-        existing = self.store.existing(slug, [d.id for d in docs])
+        existing = self.record.existing(slug, [d.id for d in docs])
         new_docs = [d for d in docs if d.id not in existing]
         meta_updates = {d.id: d.metadata for d in docs
                         if d.id in existing and _comparable(existing[d.id]) != _comparable(d.metadata)}
         stale = self._superseded(slug, parsed, docs, new_docs)
-        if new_docs:
-            before = getattr(self.embedder, "calls", None)
-            vectors = self._embed(new_docs, progress)
-            report.embedded += (self.embedder.calls - before) if before is not None else len(new_docs)
-            self.store.upsert(slug, new_docs, vectors)
-        if meta_updates:
-            self.store.update_metadata(slug, meta_updates)
-        self.store.delete(slug, stale)
+        before = getattr(self.embedder, "calls", None)
+        for i in range(0, len(new_docs), BATCH):
+            batch = new_docs[i:i + BATCH]
+            vectors = self.index.embed(batch, progress, i, len(new_docs))  # cached: a rerun embeds nothing twice
+            version = self.record.write(slug, add=batch)
+            self.index.put(slug, batch, vectors)
+            self.record.mark_indexed(slug, [(d.id, version) for d in batch])
+        report.embedded += (self.embedder.calls - before) if before is not None else len(new_docs)
+        if meta_updates or stale:
+            self.record.write(slug, metadata=meta_updates, remove=stale)
+        self.index.sync(slug)
         report.added += len(new_docs)
         report.updated += len(meta_updates)
         report.unchanged += len(docs) - len(new_docs) - len(meta_updates)
@@ -87,29 +102,13 @@ class KnowledgeBase:
 
     def _superseded(self, slug: str, parsed: ParsedFile, docs: Sequence[KnowledgeDoc],
                     new_docs: Sequence[KnowledgeDoc]) -> list[str]:
-        """Ids of stored documents that these documents replace. A post already stored under its
-        id replaces nothing, so only the new ones are looked up (a re-ingest makes no query)."""
+        """Ids of recorded documents that these documents replace. A post already recorded under
+        its id replaces nothing, so only the new ones are looked up (a re-ingest makes no query)."""
         new_ids = {d.id for d in docs}
         if parsed.kind == "guideline":
-            stored = self.store.ids_where(slug, {"$and": [{"kind": "guideline"}, {"source": parsed.source}]})
-            return [i for i in stored if i not in new_ids]
-        keys = sorted({d.metadata["key"] for d in new_docs})
-        stale: list[str] = []
-        for i in range(0, len(keys), 500):
-            stored = self.store.ids_where(slug, {"$and": [{"kind": "post"}, {"key": {"$in": keys[i:i + 500]}}]})
-            stale.extend(i2 for i2 in stored if i2 not in new_ids)
-        return stale
-
-    def _embed(self, docs: Sequence[KnowledgeDoc], progress: Progress | None):
-        import numpy as np
-
-        step = 64
-        parts = []
-        for i in range(0, len(docs), step):
-            parts.append(self.embedder.passages([d.embed_text for d in docs[i:i + step]]))
-            if progress:
-                progress(min(i + step, len(docs)), len(docs))
-        return np.vstack(parts)
+            return [i for i in self.record.ids_of_source(slug, "guideline", parsed.source) if i not in new_ids]
+        stored = self.record.ids_with_keys(slug, "post", {d.metadata["key"] for d in new_docs})
+        return [i for i in stored if i not in new_ids]
 
     def ingest_bytes(self, slug: str, raw: bytes, source: str, *, kind: str | None = None,
                      mapping: Mapping[str, str] | None = None, report: IngestReport | None = None,
@@ -118,7 +117,7 @@ class KnowledgeBase:
         if self.max_bytes is not None and len(raw) > self.max_bytes:
             from assistant.errors import IngestError
 
-            raise IngestError(f"{source}: {len(raw) / 1e6:.1f} MB is over the {self.max_bytes / 1e6:.1f} MB "
+            raise IngestError(f"{source}: {len(raw) / 1e6:.1f} MB is over the {self.max_bytes / 1e6:g} MB "
                               "limit; split the file or raise ASSISTANT_MAX_UPLOAD_MB")
         parsed = parse_file(raw, brand=slug, source=source, kind=kind, mapping=mapping)
         return self.ingest_parsed(slug, parsed, report, progress)
@@ -152,29 +151,38 @@ class KnowledgeBase:
         return h.hexdigest()[:16]
 
     def is_stale(self, brand: Brand) -> bool:
-        if not self.store.has_collection(brand.slug):
+        """The brand folder's files changed since they were last ingested whole, or the index
+        lags behind the record."""
+        if self.record.fingerprint(brand.slug) != self.fingerprint(brand):
             return True
-        return self.store.state(brand.slug).get("fingerprint") != self.fingerprint(brand)
+        return self.record.has_pending(brand.slug) or not self.store.has_collection(brand.slug)
 
     def index_brand(self, brand: Brand, *, force: bool = False, rebuild: bool = False,
                     progress: Progress | None = None) -> IngestReport | None:
-        """Index the brand folder's own files if the index is missing or stale (or forced)."""
+        """Ingest the brand folder's own files if they changed (or forced); `rebuild` re-creates the
+        collection from the record first (nothing is lost: uploads and exemplars live there)."""
         if rebuild:
-            self.store.drop(brand.slug)
-        if not force and not rebuild and not self.is_stale(brand):
+            self.index.rebuild(brand.slug, progress)
+            force = True  # and read the brand's own files again
+        if not force and not self.is_stale(brand):
             return None
+        if self.record.fingerprint(brand.slug) == self.fingerprint(brand) and not force:
+            self.index.sync(brand.slug)  # only the index lagged: no file to read again
+            return IngestReport(brand=brand.slug)
         report = self.ingest_files(brand, progress=progress)
         if not report.errors:
-            self.store.set_state(brand.slug, fingerprint=self.fingerprint(brand))
+            self.record.set_fingerprint(brand.slug, self.fingerprint(brand))
+        if self.store.unsearchable_exemplars(brand.slug):
+            # Seen with the embedded store: an exemplar written by another process can drop out of
+            # the vector index when a later write compacts it. The record has it: rebuild.
+            self.index.rebuild(brand.slug)
         return report
 
     # --- the review queue's feedback loop -------------------------------------------------------
 
-    def add_approved(self, slug: str, *, item_id: int | str, text: str, platform: str, approved_at: datetime,
-                     language: str | None = None, extra: Mapping[str, object] | None = None) -> str:
-        """Upsert an approved post as an exemplar (kind `approved`) into `slug`'s collection only.
-        Its key is the review item id: re-approving an edited item replaces its previous exemplar;
-        approving the same text again writes nothing new. Returns the document id."""
+    def approved_doc(self, slug: str, *, item_id: int | str, text: str, platform: str, approved_at: datetime,
+                     language: str | None = None, extra: Mapping[str, object] | None = None) -> KnowledgeDoc:
+        """An approved post as an exemplar document (kind `approved`), keyed by its review item."""
         from assistant.errors import IngestError
         from assistant.knowledge.parsing import content_id, normalize_text
 
@@ -183,33 +191,41 @@ class KnowledgeBase:
             raise IngestError(f"review item {item_id}: the approved text is empty; nothing to add")
         if approved_at.tzinfo is None:
             approved_at = approved_at.replace(tzinfo=timezone.utc)
-        doc_id = content_id(slug, "approved", platform, normalized)
         key = str(item_id)
         meta: dict[str, object] = {**(extra or {}), "brand": slug, "kind": "approved", "platform": platform,
                                    "posted_at": approved_at.isoformat(), "posted_ts": int(approved_at.timestamp()),
                                    "source": "review-queue", "item_id": key, "key": key, "language": language}
-        doc = KnowledgeDoc(id=doc_id, kind="approved", text=text, metadata=meta)
-        existing = self.store.existing(slug, [doc_id])
-        if doc_id not in existing:
-            self.store.upsert(slug, [doc], self._embed([doc], None))
-        elif _comparable(existing[doc_id]) != _comparable(meta):
-            self.store.update_metadata(slug, {doc_id: meta})
-        stale = self.store.ids_where(slug, {"$and": [{"kind": "approved"}, {"key": key}]})
-        self.store.delete(slug, [i for i in stale if i != doc_id])
-        return doc_id
+        return KnowledgeDoc(id=content_id(slug, "approved", platform, normalized), kind="approved", text=text,
+                            metadata={k: v for k, v in meta.items() if v is not None})
 
-    def remove_approved(self, slug: str, *, item_id: int | str) -> int:
-        """Withdraw a review item's exemplar (it was reopened: it no longer speaks for the brand).
-        Returns how many documents were removed (0 or 1)."""
-        stale = self.store.ids_where(slug, {"$and": [{"kind": "approved"}, {"key": str(item_id)}]})
-        self.store.delete(slug, list(stale))
-        return len(stale)
+    def record_approved(self, session: object, doc: KnowledgeDoc, slug: str) -> None:
+        """Inside the approval's transaction: the exemplar replaces the item's previous one."""
+        self.record.remove_in(session, slug, kind="approved", key=str(doc.metadata["key"]), keep=doc.id)
+        self.record.put_in(session, slug, doc)
+
+    def withdraw_approved(self, session: object, slug: str, *, item_id: int | str) -> int:
+        """Inside the reopening's transaction: the item's exemplar leaves the record."""
+        return len(self.record.remove_in(session, slug, kind="approved", key=str(item_id)))
+
+    def add_approved(self, slug: str, *, item_id: int | str, text: str, platform: str, approved_at: datetime,
+                     language: str | None = None, extra: Mapping[str, object] | None = None) -> str:
+        """Record and index an approved post as an exemplar (outside a review transaction)."""
+        doc = self.approved_doc(slug, item_id=item_id, text=text, platform=platform, approved_at=approved_at,
+                                language=language, extra=extra)
+        self.record.db.write(lambda s: self.record_approved(s, doc, slug))
+        self.index.sync(slug)
+        return doc.id
+
+    def update_metadata(self, slug: str, updates: Mapping[str, dict]) -> None:
+        """Fresh metadata (e.g. performance figures) for recorded documents: record, then index."""
+        if updates:
+            self.record.write(slug, metadata=updates)
+            self.index.sync(slug)
 
     def counts(self, slug: str) -> dict[str, int]:
-        if not self.store.has_collection(slug):
-            return {"posts": 0, "guideline_chunks": 0, "approved": 0}
-        return {"posts": self.store.count(slug, ["post"]), "guideline_chunks": self.store.count(slug, ["guideline"]),
-                "approved": self.store.count(slug, ["approved"])}
+        got = self.record.counts(slug)
+        return {"posts": got.get("post", 0), "guideline_chunks": got.get("guideline", 0),
+                "approved": got.get("approved", 0)}
 
 
 def _comparable(meta: Mapping) -> dict:

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import IngestError
-from assistant.knowledge.files import (IngestWarning, SniffedCSV, decode_bytes, guess_columns, parse_count, parse_date,
-                                       read_rows, sniff_csv)
+from assistant.knowledge.files import (IngestWarning, SniffedCSV, decode_bytes, duplicate_header_warnings, guess_columns,
+                                       parse_count, parse_date, read_rows, sniff_csv)
 from assistant.platforms.rules import normalize_platform
 
 INGESTION_VERSION = 1  # bump when the document layout or ids change: indexes are rebuilt
@@ -116,34 +116,14 @@ def parse_posts_csv(
 ) -> ParsedFile:
     """Parse a posts export. `mapping` ({our_field: their_column}) overrides the guessed one."""
     sniffed = sniff_posts(raw, source)
-    encoding, delimiter, header = sniffed.encoding, sniffed.delimiter, sniffed.header
-    guessed = dict(sniffed.mapping)
-    if mapping:
-        unknown_fields = set(mapping) - set(POST_FIELDS)
-        if unknown_fields:
-            raise IngestError(
-                f"{source}: unknown field(s) in the mapping: {', '.join(sorted(unknown_fields))} "
-                f"(valid: {', '.join(POST_FIELDS)})"
-            )
-        missing = [col for col in mapping.values() if col not in header]
-        if missing:
-            raise IngestError(
-                f"{source}: the mapping names column(s) {', '.join(map(repr, missing))} that are not in the "
-                f"header ({', '.join(map(repr, header))})"
-            )
-        guessed = {k: v for k, v in guessed.items() if v not in mapping.values()}
-        guessed.update(mapping)
-    if "text" not in guessed:
-        raise IngestError(
-            f"{source}: no text column found among {', '.join(map(repr, header))}; name it one of "
-            f"{', '.join(COLUMN_ALIASES['text'][:6])} or pass a mapping such as text=<your column>"
-        )
+    guessed = _post_mapping(sniffed, source, mapping)
+    header = sniffed.header
     col_index = {fld: header.index(col) for fld, col in guessed.items()}
-    result = ParsedFile(source=source, kind="post", encoding=encoding, delimiter=delimiter, mapping=dict(guessed),
-                        header=header)
+    result = ParsedFile(source=source, kind="post", encoding=sniffed.encoding, delimiter=sniffed.delimiter,
+                        mapping=dict(guessed), header=header)
+    result.warnings.extend(duplicate_header_warnings(header, guessed, source))
     seen: dict[str, int] = {}
-    rows = read_rows(sniffed, source)[1:]
-    for row_no, row in enumerate(rows, start=2):  # row 1 is the header, as a spreadsheet shows it
+    for row_no, row in enumerate(read_rows(sniffed, source)[1:], start=2):  # row 1 is the header
         if not any(cell.strip() for cell in row):
             continue
 
@@ -151,60 +131,85 @@ def parse_posts_csv(
             idx = col_index.get(fld)
             return row[idx].strip() if idx is not None and idx < len(row) else ""
 
-        post_text = cell("text")
-        if not post_text:
-            result.rejected.append(IngestWarning(source, row_no, guessed["text"], "empty text, row skipped"))
+        doc = _post(cell, row_no, brand=brand, source=source, guessed=guessed, result=result,
+                    default_platform=default_platform)
+        if doc is None:
             continue
-        meta: dict[str, Any] = {"brand": brand, "kind": "post", "source": source, "row": row_no}
-        platform = normalize_platform(cell("platform")) or (default_platform or "")
-        meta["platform"] = platform
-        raw_date = cell("posted_at")
-        if raw_date:
-            when = parse_date(raw_date)
-            if when is None:
-                result.warnings.append(IngestWarning(
-                    source, row_no, guessed["posted_at"],
-                    f"unparseable date {raw_date!r}; use ISO 8601 (2026-03-14T18:30:00+01:00) or dd/mm/yyyy hh:mm; "
-                    "the post is kept without a date"))
-            else:
-                meta["posted_at"] = when.isoformat()
-                meta["posted_ts"] = int(when.timestamp())
-        counts: dict[str, int | None] = {}
-        for fld in ("likes", "comments", "shares", "impressions"):
-            raw_value = cell(fld)
-            try:
-                counts[fld] = parse_count(raw_value)
-            except ValueError:
-                counts[fld] = None
-                result.warnings.append(IngestWarning(
-                    source, row_no, guessed[fld], f"{raw_value!r} is not a number; left empty"))
-            if counts[fld] is not None:
-                meta[fld] = counts[fld]
-        engagement = engagement_of(counts["likes"], counts["comments"], counts["shares"])
-        if engagement is not None:
-            meta["engagement"] = engagement
-            if counts["impressions"]:
-                meta["engagement_rate"] = round(engagement / counts["impressions"], 6)
-        if url := cell("url"):
-            meta["url"] = url
-        if language := cell("language").lower():
-            meta["language"] = language
-        normalized = normalize_text(post_text)
-        doc_id = content_id(brand, "post", platform, normalized)
-        if doc_id in seen:
+        if doc.id in seen:
             result.warnings.append(IngestWarning(
-                source, row_no, guessed["text"], f"same text as row {seen[doc_id]}; kept once"))
+                source, row_no, guessed["text"], f"same text as row {seen[doc.id]}; kept once"))
             continue
-        seen[doc_id] = row_no
-        # The key says which post this is, so that an edited post replaces its old version.
-        # By URL, else by platform and time; a post with neither is known only by its text.
-        identity = url or (f"{platform}|{meta['posted_at']}" if "posted_at" in meta else doc_id)
-        meta["key"] = content_id(brand, "post-key", identity)
-        result.documents.append(KnowledgeDoc(id=doc_id, kind="post", text=post_text, metadata=meta))
+        seen[doc.id] = row_no
+        result.documents.append(doc)
     if not result.documents:
         reasons = "; ".join(str(w) for w in result.rejected[:3])
         raise IngestError(f"{source}: no usable post in the file ({reasons or 'only a header row'}); nothing was ingested")
     return result
+
+
+def _post_mapping(sniffed: SniffedCSV, source: str, mapping: Mapping[str, str] | None) -> dict[str, str]:
+    """The guessed mapping with `mapping` applied; errors name what to fix."""
+    header, guessed = sniffed.header, dict(sniffed.mapping)
+    if mapping:
+        unknown_fields = set(mapping) - set(POST_FIELDS)
+        if unknown_fields:
+            raise IngestError(f"{source}: unknown field(s) in the mapping: {', '.join(sorted(unknown_fields))} "
+                              f"(valid: {', '.join(POST_FIELDS)})")
+        missing = [col for col in mapping.values() if col not in header]
+        if missing:
+            raise IngestError(f"{source}: the mapping names column(s) {', '.join(map(repr, missing))} that are not "
+                              f"in the header ({', '.join(map(repr, header))})")
+        guessed = {k: v for k, v in guessed.items() if v not in mapping.values()}
+        guessed.update(mapping)
+    if "text" not in guessed:
+        raise IngestError(f"{source}: no text column found among {', '.join(map(repr, header))}; name it one of "
+                          f"{', '.join(COLUMN_ALIASES['text'][:6])} or pass a mapping such as text=<your column>")
+    return guessed
+
+
+def _post(cell, row_no: int, *, brand: str, source: str, guessed: dict[str, str], result: ParsedFile,
+          default_platform: str | None) -> KnowledgeDoc | None:
+    """One row as a post document (None: rejected, with the reason on `result`)."""
+    post_text = cell("text")
+    if not post_text:
+        result.rejected.append(IngestWarning(source, row_no, guessed["text"], "empty text, row skipped"))
+        return None
+    platform = normalize_platform(cell("platform")) or (default_platform or "")
+    meta: dict[str, Any] = {"brand": brand, "kind": "post", "source": source, "row": row_no, "platform": platform}
+    if raw_date := cell("posted_at"):
+        when = parse_date(raw_date)
+        if when is None:
+            result.warnings.append(IngestWarning(
+                source, row_no, guessed["posted_at"],
+                f"unparseable date {raw_date!r}; use ISO 8601 (2026-03-14T18:30:00+01:00) or dd/mm/yyyy hh:mm; "
+                "the post is kept without a date"))
+        else:
+            meta["posted_at"], meta["posted_ts"] = when.isoformat(), int(when.timestamp())
+    counts: dict[str, int | None] = {}
+    for fld in ("likes", "comments", "shares", "impressions"):
+        raw_value = cell(fld)
+        try:
+            counts[fld] = parse_count(raw_value)
+        except ValueError:
+            counts[fld] = None
+            result.warnings.append(IngestWarning(source, row_no, guessed[fld], f"{raw_value!r} is not a number; left empty"))
+        if counts[fld] is not None:
+            meta[fld] = counts[fld]
+    engagement = engagement_of(counts["likes"], counts["comments"], counts["shares"])
+    if engagement is not None:
+        meta["engagement"] = engagement
+        if counts["impressions"]:
+            meta["engagement_rate"] = round(engagement / counts["impressions"], 6)
+    if url := cell("url"):
+        meta["url"] = url
+    if language := cell("language").lower():
+        meta["language"] = language
+    doc_id = content_id(brand, "post", platform, normalize_text(post_text))
+    # The key says which post this is, so that an edited post replaces its old version.
+    # By URL, else by platform and time; a post with neither is known only by its text.
+    identity = url or (f"{platform}|{meta['posted_at']}" if "posted_at" in meta else doc_id)
+    meta["key"] = content_id(brand, "post-key", identity)
+    return KnowledgeDoc(id=doc_id, kind="post", text=post_text, metadata=meta)
 
 
 # --- guidelines ---------------------------------------------------------------------------------

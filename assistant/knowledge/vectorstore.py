@@ -10,6 +10,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import chromadb
@@ -85,7 +87,8 @@ class VectorStore:
             if col is None:
                 col = self.client().get_or_create_collection(
                     collection_name(slug),
-                    configuration={"hnsw": {"space": "cosine"}},
+                    # ef_search above the default 10: recall on dense, similar posts (the same brand's voice)
+                    configuration={"hnsw": {"space": "cosine", "ef_search": 64}},
                     metadata={"brand": slug, "embedding_model": self.embedder.name},
                     embedding_function=None,
                 )
@@ -114,10 +117,76 @@ class VectorStore:
         vectors = np.asarray(got["embeddings"], dtype=np.float32) if len(got["ids"]) else np.empty((0, 0), np.float32)
         return list(got["ids"]), list(got["documents"]), [dict(m or {}) for m in got["metadatas"]], vectors
 
+    def all_ids(self, slug: str) -> set[str]:
+        col = self.collection(slug)
+        out: set[str] = set()
+        total, offset = col.count(), 0
+        while offset < total:
+            out.update(col.get(include=[], limit=_WRITE_BATCH * 5, offset=offset)["ids"])
+            offset += _WRITE_BATCH * 5
+        return out
+
     def documents(self, slug: str, kinds: Sequence[str]) -> list[tuple[str, str, dict[str, Any]]]:
         """(id, text, metadata) of every document of `kinds` (no embeddings)."""
         got = self.collection(slug).get(where=_kind_filter(kinds), include=["documents", "metadatas"])
         return [(i, t, dict(m or {})) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])]
+
+    def probe(self, slugs: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Open each brand's collection and read it whole: count, ids, one similarity query.
+        Meant to run in a child process (`knowledge.doctor`): a corrupt embedded store can crash
+        the process that opens it."""
+        names = {c if isinstance(c, str) else c.name for c in self.client().list_collections()}
+        out: dict[str, dict[str, Any]] = {}
+        for slug in slugs:
+            if collection_name(slug) not in names:
+                out[slug] = {"exists": False, "ids": []}
+                continue
+            try:
+                col = self.client().get_collection(collection_name(slug))
+                count = col.count()
+                ids = sorted(self.all_ids(slug)) if count else []
+                approved = sorted(col.get(where={"kind": "approved"}, include=[], limit=50)["ids"]) if count else []
+                out[slug] = {"exists": True, "count": count, "ids": ids,
+                             "unsearchable": self._unsearchable(col, ids),
+                             "unsearchable_exemplars": self._unsearchable(col, approved, sample=50)}
+            except Exception as exc:  # noqa: BLE001 - a broken collection is what the probe reports
+                out[slug] = {"exists": True, "error": f"{type(exc).__name__}: {exc}"[:500]}
+        return out
+
+    def unsearchable_exemplars(self, slug: str) -> int:
+        """Approved exemplars that a query with their own vector does not find (see `probe`)."""
+        if not self.has_collection(slug):
+            return 0
+        col = self.collection(slug)
+        approved = sorted(col.get(where={"kind": "approved"}, include=[], limit=50)["ids"])
+        return self._unsearchable(col, approved, sample=50)
+
+    @staticmethod
+    def _unsearchable(col: Any, ids: Sequence[str], sample: int = 24) -> int:
+        """How many of a spread sample of documents a query with their own vector does not find:
+        ids can survive in the metadata while the vector index lost them (an interrupted write)."""
+        if not ids:
+            return 0
+        step = max(1, len(ids) // sample)
+        picked = list(ids[::step][:sample])
+        got = col.get(ids=picked, include=["embeddings"])
+        vectors = np.asarray(got["embeddings"], dtype=np.float32)
+        found = col.query(query_embeddings=vectors, n_results=min(10, len(ids)), include=[])["ids"]
+        return sum(doc_id not in hits for doc_id, hits in zip(got["ids"], found)) + len(picked) - len(got["ids"])
+
+    def move_aside(self) -> Path | None:
+        """The embedded store's folder renamed to `chroma.broken-<time>` (kept for inspection); a new
+        empty store replaces it. None for a Chroma server."""
+        if self.settings.chroma_host:
+            return None
+        with self._lock:
+            self._client, self._collections = None, {}
+            folder = self.settings.chroma_dir
+            if not folder.exists():
+                return None
+            target = folder.with_name(f"{folder.name}.broken-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}")
+            folder.rename(target)
+            return target
 
     def drop(self, slug: str) -> None:
         self._touch(slug)
@@ -126,17 +195,6 @@ class VectorStore:
             if self.has_collection(slug):
                 self.client().delete_collection(collection_name(slug))
 
-    # --- state kept with the collection (works for embedded and server alike) -------------------
-
-    def state(self, slug: str) -> dict[str, Any]:
-        return dict(self.collection(slug).metadata or {})
-
-    def set_state(self, slug: str, **values: Any) -> None:
-        col = self.collection(slug)
-        meta = {k: v for k, v in (col.metadata or {}).items() if not k.startswith("hnsw:")}
-        meta.update(values)
-        col.modify(metadata=meta)
-
     # --- reads ----------------------------------------------------------------------------------
 
     def count(self, slug: str, kinds: Sequence[str] | None = None) -> int:
@@ -144,19 +202,6 @@ class VectorStore:
         if not kinds:
             return col.count()
         return len(col.get(where=_kind_filter(kinds), include=[])["ids"])
-
-    def existing(self, slug: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """Metadata of those of `ids` already stored."""
-        col = self.collection(slug)
-        out: dict[str, dict[str, Any]] = {}
-        for i in range(0, len(ids), _WRITE_BATCH):
-            got = col.get(ids=list(ids[i:i + _WRITE_BATCH]), include=["metadatas"])
-            out.update(zip(got["ids"], got["metadatas"]))
-        return out
-
-    def ids_where(self, slug: str, where: dict[str, Any]) -> dict[str, dict[str, Any]]:
-        got = self.collection(slug).get(where=where, include=["metadatas"])
-        return dict(zip(got["ids"], got["metadatas"]))
 
     def query(self, slug: str, embedding: np.ndarray, n: int, kinds: Sequence[str] | None = None,
               where: dict[str, Any] | None = None) -> list[Hit]:

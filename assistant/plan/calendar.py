@@ -387,8 +387,8 @@ def best_times(posts: Iterable[Mapping[str, Any]], *, brand: str, tz: str, platf
     return result
 
 
-def brand_best_times(store: Any, profile: Any, *, platform: str | None = None, top: int = 3) -> list[BestTimes]:
-    """`best_times` over the brand's own collection (kinds post and approved; only posts with
+def brand_best_times(knowledge: Any, profile: Any, *, platform: str | None = None, top: int = 3) -> list[BestTimes]:
+    """`best_times` over the brand's own knowledge base (kinds post and approved; only posts with
     engagement figures count)."""
-    metas = store.ids_where(profile.slug, {"kind": {"$in": ["post", "approved"]}}).values()
+    metas = [d.metadata for d in knowledge.record.documents(profile.slug, kinds=["post", "approved"])]
     return best_times(metas, brand=profile.slug, tz=profile.timezone, platform=platform, top=top)

@@ -12,6 +12,9 @@ generic CSV / JSON of everything.
   with their time; approved items need a time (`times`), else they are reported and left out.
   With `mark_scheduled`, those approved items become `scheduled` at that time through the queue
   (audited), and only when the file has no errors.
+- Every cell of every CSV (scheduler files and the generic one) goes through `neutralise_cell`
+  (`plan.cells`), so that text from a post can never run as a spreadsheet formula (CSV injection);
+  in the calendar feed only http(s) addresses become the event's URL (`assistant.text.urls.safe_link`).
 """
 
 from __future__ import annotations
@@ -25,11 +28,12 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from assistant.plan import calendar as planning
+from assistant.plan.cells import needs_neutralising, neutralised
 from assistant.errors import AssistantError, InvalidRequest
+from assistant.text.urls import safe_link
 
 EVENT_MINUTES = 15
 PRODID = "-//Copydesk//Editorial calendar//EN"
-
 
 
 # --- the scheduler formats, as data -------------------------------------------------------------
@@ -168,14 +172,19 @@ def _ordered(items: Sequence[Any]) -> list[Any]:
     return sorted(items, key=lambda i: (_when(i) or far, i.id))
 
 
+def _scheduler_rows(items: Sequence[Any], fmt: SchedulerFormat, *, tz: str) -> list[tuple[Any, list[Any]]]:
+    return [(item, fmt.row(item, planning.to_local(_when(item), tz).strftime(fmt.date_format)))
+            for item in _ordered(items)]
+
+
 def to_scheduler_csv(items: Sequence[Any], fmt: SchedulerFormat, *, tz: str) -> bytes:
-    """`fmt`'s bulk-upload file (UTF-8, every field quoted); items need a time."""
+    """`fmt`'s bulk-upload file (UTF-8, every field quoted and neutralised); items need a time."""
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     if fmt.header:
-        writer.writerow(fmt.columns)
-    for item in _ordered(items):
-        writer.writerow(fmt.row(item, planning.to_local(_when(item), tz).strftime(fmt.date_format)))
+        writer.writerow(neutralised(fmt.columns))
+    for _, row in _scheduler_rows(items, fmt, tz=tz):
+        writer.writerow(neutralised(row))
     return out.getvalue().encode("utf-8")
 
 
@@ -214,8 +223,9 @@ def to_ics(items: Sequence[Any], *, brand: str, tz: str, name: str | None = None
         event.add("categories", [labels.get(item.platform, item.platform)])
         event.add("status", "CONFIRMED")
         event.add("transp", "TRANSPARENT")
-        if item.published_url:
-            event.add("url", item.published_url)
+        url = safe_link(item.published_url)  # only http(s): never `javascript:` or `data:` in a client
+        if url:
+            event.add("url", url)
         cal.add_component(event)
     return cal.to_ical()
 
@@ -226,17 +236,45 @@ def _row(item: Any, tz: str) -> dict[str, Any]:
     return data | {"tz": tz, "local_time": planning.to_local(when, tz).isoformat() if when else None}
 
 
-def to_csv(items: Sequence[Any], *, tz: str) -> bytes:
-    """Every field of every item, plus its brand-local time (UTF-8 with BOM, for spreadsheets)."""
-    rows = [_row(i, tz) for i in _ordered(items)]
+def _csv_columns() -> list[str]:
     from assistant.review.schemas import ItemPublic
 
-    columns = [*ItemPublic.model_fields, "tz", "local_time"]
+    return [*ItemPublic.model_fields, "tz", "local_time"]
+
+
+def to_csv(items: Sequence[Any], *, tz: str) -> bytes:
+    """Every field of every item, plus its brand-local time (UTF-8 with BOM, for spreadsheets; every
+    cell quoted and neutralised, so `published_url` and the text are data, never a formula)."""
+    columns = _csv_columns()
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n", extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    writer.writerow(neutralised(columns))
+    for item in _ordered(items):
+        row = _row(item, tz)
+        writer.writerow(neutralised(row.get(c) for c in columns))
     return out.getvalue().encode("utf-8-sig")
+
+
+def formula_problems(items: Sequence[Any], fmt: str, *, tz: str) -> list[ExportProblem]:
+    """A `formula_prefixed` warning for each item with a cell that `fmt`'s CSV (a scheduler's or
+    `csv`) writes with a leading `'` (see `neutralise_cell`), naming the columns."""
+    if fmt in SCHEDULERS:
+        scheduler = SCHEDULERS[fmt]
+        label, rows = scheduler.label, [(item, dict(zip(scheduler.columns, row)))
+                                        for item, row in _scheduler_rows(items, scheduler, tz=tz)]
+    elif fmt == "csv":
+        columns = _csv_columns()
+        label, rows = "CSV", [(item, {c: row.get(c) for c in columns})
+                              for item, row in ((i, _row(i, tz)) for i in _ordered(items))]
+    else:
+        return []
+    problems = []
+    for item, cells in rows:
+        fields = [name for name, value in cells.items() if needs_neutralising(value)]
+        if fields:
+            problems.append(ExportProblem("formula_prefixed", "warning", item.id, {
+                "item": item.id, "fields": ", ".join(fields), "format": label}))
+    return problems
 
 
 def to_json(items: Sequence[Any], *, brand: str, tz: str) -> bytes:
@@ -292,10 +330,12 @@ def export(queue: Any, brand: Any, fmt: str, *, by: str | None = None, mark_sche
         report.notes = scheduler.notes
         report.problems += check(chosen, scheduler, tz=tz, now=now, rules=rules)
         data = to_scheduler_csv(chosen, scheduler, tz=tz)
+        report.problems += formula_problems(chosen, fmt, tz=tz)
     elif fmt == "ics":
         data = to_ics(chosen, brand=slug, tz=tz, name=None if isinstance(brand, str) else brand.name)
     elif fmt == "csv":
         data = to_csv(chosen, tz=tz)
+        report.problems += formula_problems(chosen, fmt, tz=tz)
     else:
         data = to_json(chosen, brand=slug, tz=tz)
     report.item_ids = [i.id for i in _ordered(chosen)]

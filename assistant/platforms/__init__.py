@@ -3,10 +3,10 @@
 
 from assistant.platforms.checks import (Violation, as_violations, find_phrases, has_errors, language_name,
                                         validate)
-from assistant.platforms.counting import count, emoji_count, emojis, hashtags, links, see_more_preview
+from assistant.platforms.counting import count, emojis, hashtags, links, see_more_preview
 from assistant.platforms.rules import (ALIASES, HOST_ALIASES, HOSTS, PLATFORMS, RULES, PlatformRule, get_rules,
                                        label, normalize_platform, rule_for)
 
 __all__ = ["ALIASES", "HOSTS", "HOST_ALIASES", "PLATFORMS", "RULES", "PlatformRule", "Violation", "as_violations",
-           "count", "emoji_count", "emojis", "find_phrases", "get_rules", "has_errors", "hashtags", "label",
+           "count", "emojis", "find_phrases", "get_rules", "has_errors", "hashtags", "label",
            "language_name", "links", "normalize_platform", "rule_for", "see_more_preview", "validate"]

@@ -95,10 +95,6 @@ def emojis(text: str) -> list[tuple[str, int, int]]:
     return [(m.group(), m.start(), m.end()) for m in CLUSTER.finditer(text) if is_emoji(m.group())]
 
 
-def emoji_count(text: str) -> int:
-    return len(emojis(text))
-
-
 # --- counting -------------------------------------------------------------------------------
 
 def _weight(cluster: str, counting: Counting) -> int:

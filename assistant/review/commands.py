@@ -26,7 +26,7 @@ from assistant.db.models import Comment, Item, Revision
 from assistant.errors import IllegalTransition, InvalidRequest
 from assistant.platforms.checks import as_violations
 from assistant.review import metrics as rm
-from assistant.review.hooks import BrandPolicy, OnApproved, Validator
+from assistant.review.hooks import BrandPolicy, Exemplars, Validator
 from assistant.review.queries import ReviewReader
 from assistant.review.schemas import ApprovalBlocked, CommentPublic, FourEyesRequired, ItemPublic
 from assistant.review.states import NOTE_REQUIRED, TRANSITIONS, allowed_actions
@@ -59,20 +59,19 @@ def _required(value: str | None, what: str) -> str:
 class ReviewQueue(ReviewReader):
     """The queue over one database URL (migrated with `alembic upgrade head` when opened).
 
-    `validator`, `brand_policy` and `on_approved` are the seams to the rest of the app
-    (`review_hooks`); left out, the first two load brands from `settings` (or the environment).
+    `validator`, `brand_policy` and `exemplars` are the seams to the rest of the app
+    (`review.hooks`); left out, the first two load brands from `settings` (or the environment),
+    and approvals add no exemplar.
     """
 
     def __init__(self, url: str, *, validator: Validator | None = None, brand_policy: BrandPolicy | None = None,
-                 on_approved: OnApproved | None = None, on_reopened: Callable[[ItemPublic], int] | None = None,
-                 settings: Settings | None = None,
+                 exemplars: Exemplars | None = None, settings: Settings | None = None,
                  clock: Callable[[], datetime] = utcnow, migrate: bool = True) -> None:
         super().__init__(url, clock=clock, migrate=migrate)
         self._settings = settings
         self._validator = validator
         self._brand_policy = brand_policy
-        self.on_approved = on_approved
-        self.on_reopened = on_reopened
+        self.exemplars = exemplars
 
     @classmethod
     def open(cls, settings: Settings, **kwargs: Any) -> ReviewQueue:
@@ -82,13 +81,12 @@ class ReviewQueue(ReviewReader):
     @classmethod
     def from_services(cls, services: Any, **kwargs: Any) -> ReviewQueue:
         """Wired like the app: brands from the services, approvals become exemplars."""
-        from assistant.review.hooks import exemplar_callback, exemplar_withdrawal, platform_validator
+        from assistant.review.hooks import KnowledgeExemplars, platform_validator
 
         kwargs.setdefault("brand_policy", lambda slug: services.brand(slug).profile)
         kwargs.setdefault("validator", platform_validator(lambda slug: services.brand(slug).profile,
                                                           lambda: services.rules))
-        kwargs.setdefault("on_approved", exemplar_callback(lambda: services.knowledge))
-        kwargs.setdefault("on_reopened", exemplar_withdrawal(lambda: services.knowledge))
+        kwargs.setdefault("exemplars", KnowledgeExemplars(lambda: services.knowledge))
         return cls.open(services.settings, **kwargs)
 
     @property
@@ -129,8 +127,9 @@ class ReviewQueue(ReviewReader):
         return moves[item.state] if moves is not None else item.state
 
     def _move(self, item_id: int, action: str, *, by: str, base_version: int | None = None, note: str | None = None,
-              data: dict[str, Any] | None = None, values: Callable[[Item], dict[str, Any]] | None = None) -> ItemPublic:
-        """A state change: check, compare-and-swap, audit; one transaction."""
+              data: dict[str, Any] | None = None, values: Callable[[Item], dict[str, Any]] | None = None,
+              inside: Callable[[Session, Item, ItemPublic], None] | None = None) -> ItemPublic:
+        """A state change: check, compare-and-swap, audit (and `inside`, e.g. the exemplar); one transaction."""
         by = _name(by)
         if action in NOTE_REQUIRED:
             note = _required(note, f"note (why you {action.replace('_', ' ')})")
@@ -141,16 +140,28 @@ class ReviewQueue(ReviewReader):
             to_state = self._check(s, item, action, base_version)
             self._cas(s, item, base_version, state=to_state, **(values(item) if values else {}))
             self._audit(s, item, by, action, from_state, to_state, note, data)
-            return self._public(item, self._revision(s, item.id, item.current_revision))
+            public = self._public(item, self._revision(s, item.id, item.current_revision))
+            if inside is not None:
+                inside(s, item, public)
+            return public
 
         return self.write(txn)
 
     # --- adding ---------------------------------------------------------------------------------
 
-    def add_draft(self, draft: Draft, *, by: str, submit: bool = False, edited_text: str | None = None) -> ItemPublic:
+    def add_draft(self, draft: Draft, *, by: str, submit: bool = False, edited_text: str | None = None,
+                  keep_incomplete: bool = False) -> ItemPublic:
         """A model draft enters the queue: v0 is `draft.text` exactly; an `edited_text` that differs
-        becomes revision 1 by `by`. Adding the same draft (same id) again returns the existing item."""
+        becomes revision 1 by `by`. Adding the same draft (same id) again returns the existing item.
+
+        An incomplete draft (cut off, empty, over the hard limit) never enters as a normal draft:
+        it is refused unless `keep_incomplete`, and then it stays a `draft` (not submitted), marked."""
         by = _name(by)
+        if not draft.complete:
+            if not keep_incomplete:
+                raise InvalidRequest(f"draft {draft.id[:8]} is incomplete ({draft.incomplete_message('en')}); "
+                                     "retry it, or keep it explicitly as a draft")
+            submit = False
         edited = edited_text if edited_text is not None and edited_text != draft.text else None
         violations = None
         if edited is not None:
@@ -182,7 +193,9 @@ class ReviewQueue(ReviewReader):
                                prompt_tokens=draft.prompt_tokens, completion_tokens=draft.completion_tokens,
                                cost_usd=draft.cost_usd, meta={k: v for k, v in dumped.items() if k not in columns})
             s.add(current)
-            self._audit(s, item, by, "create", None, "draft", data={"draft_id": draft.id, "author": author})
+            self._audit(s, item, by, "create", None, "draft", data={"draft_id": draft.id, "author": author,
+                                                                    **({"incomplete": draft.incomplete}
+                                                                       if not draft.complete else {})})
             if edited is not None:
                 current = Revision(item_id=item.id, number=1, text=edited, author=by, created_at=now,
                                    violations=violations)
@@ -233,9 +246,16 @@ class ReviewQueue(ReviewReader):
 
     def reopen(self, item_id: int, *, by: str, note: str, base_version: int | None = None) -> ItemPublic:
         """Back to review; the item's exemplar is withdrawn until it is approved again."""
-        item = self._move(item_id, "reopen", by=by, note=note, base_version=base_version)
-        self._after(item, _name(by), self.on_reopened, "exemplar_removed", lambda removed: {"removed": removed})
-        return item
+        who = _name(by)
+
+        def withdraw(s: Session, item: Item, public: ItemPublic) -> None:
+            if self.exemplars is not None:
+                removed = self.exemplars.withdraw(s, public)
+                self._audit(s, item, who, "exemplar_removed", item.state, item.state, data={"removed": removed})
+
+        public = self._move(item_id, "reopen", by=by, note=note, base_version=base_version, inside=withdraw)
+        self._index(public)
+        return public
 
     def approve(self, item_id: int, *, by: str, override_reason: str | None = None,
                 base_version: int | None = None) -> ItemPublic:
@@ -268,10 +288,12 @@ class ReviewQueue(ReviewReader):
             if errors:
                 data |= {"override": True, "violations": [v.as_dict() for v in errors]}
             self._audit(s, item, by, "approve", "in_review", "approved", reason, data)
-            return self._public(item, current), current.text
+            public = self._public(item, current)
+            self._exemplar(s, item, public, current.text, by)
+            return public
 
-        public, text = self.write(txn)
-        self._feedback(public, text, by)
+        public = self.write(txn)
+        self._index(public)
         return public
 
     def schedule(self, item_id: int, when: datetime, *, by: str, base_version: int | None = None) -> ItemPublic:
@@ -287,10 +309,12 @@ class ReviewQueue(ReviewReader):
         if at is not None and at.tzinfo is None:
             raise InvalidRequest("at: give a time zone (e.g. 2026-03-14T18:30:00+01:00)")
         when = at or self.clock()
+        who = _name(by)
         public = self._move(item_id, "publish", by=by, base_version=base_version,
                             data={"url": url, "published_at": when.isoformat()},
-                            values=lambda item: {"published_at": when, "published_url": url})
-        self._feedback(public, public.text, _name(by))
+                            values=lambda item: {"published_at": when, "published_url": url},
+                            inside=lambda s, item, pub: self._exemplar(s, item, pub, pub.text, who))
+        self._index(public)
         return public
 
     def assign(self, item_id: int, assignee: str | None, *, by: str, base_version: int | None = None) -> ItemPublic:
@@ -317,27 +341,21 @@ class ReviewQueue(ReviewReader):
 
         return self.write(txn)
 
-    def _feedback(self, item: ItemPublic, text: str, by: str) -> None:
-        """Approved text -> exemplar. Runs after the commit: the approval stands either way, and
-        the outcome is on the audit record."""
-        if self.on_approved is not None:
-            callback = self.on_approved
-            self._after(item, by, lambda it: callback(it, text), "exemplar_added",
-                        lambda doc_id: {"doc_id": doc_id, "revision": item.current_revision})
+    def _exemplar(self, s: Session, item: Item, public: ItemPublic, text: str, by: str) -> None:
+        """Inside the approval's transaction: the text becomes an exemplar, with its audit event.
+        A failure here fails the approval: both are recorded or neither."""
+        if self.exemplars is not None:
+            doc_id = self.exemplars.record(s, public, text)
+            self._audit(s, item, by, "exemplar_added", item.state, item.state,
+                        data={"doc_id": doc_id, "revision": public.current_revision})
 
-    def _after(self, item: ItemPublic, by: str, callback: Callable[[ItemPublic], Any] | None, action: str,
-               data_of: Callable[[Any], dict[str, Any]]) -> None:
-        """Run a post-commit hook on the brand's collection and audit its outcome (never raises)."""
-        if callback is None:
+    def _index(self, item: ItemPublic) -> None:
+        """After the commit: the brand's index catches up. A failure leaves the exemplar recorded
+        and pending (the next sync indexes it); it is logged, never raised."""
+        if self.exemplars is None:
             return
         try:
-            data = data_of(callback(item))
-        except Exception as exc:  # noqa: BLE001 - any failure of the callback is recorded, not raised
-            log.warning("item %s: %s failed: %s", item.id, action, exc)
-            action, data = action.replace("_added", "_failed").replace("_removed", "_failed"), {
-                "error": f"{type(exc).__name__}: {exc}"}
-
-        def txn(s: Session) -> None:
-            self._audit(s, self._item(s, item.id), by, action, item.state, item.state, data=data)
-
-        self.write(txn)
+            self.exemplars.index(item.brand)
+        except Exception as exc:  # noqa: BLE001 - the decision is committed; the index catches up later
+            log.warning("item %s: the brand's index did not take the exemplar yet (%s: %s); the next sync will",
+                        item.id, type(exc).__name__, exc)

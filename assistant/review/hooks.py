@@ -2,8 +2,8 @@
 
 - `Validator`: re-checks a human edit against platform and brand rules (violations as dicts).
 - `BrandPolicy`: slug -> an object with `four_eyes` (a `BrandProfile` is one).
-- `OnApproved`: called after an approval or publication commits, with the item and its text;
-  the default adds the text to the brand's collection as an `approved` exemplar.
+- `Exemplars`: approved (and published) texts become the brand's exemplars, recorded in the same
+  transaction as the approval, indexed after it (`KnowledgeExemplars`).
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from assistant.knowledge.ingestion import KnowledgeBase
     from assistant.review.schemas import ItemPublic
     from assistant.settings import Settings
@@ -26,7 +28,6 @@ class HasFourEyes(Protocol):
 
 
 BrandPolicy = Callable[[str], HasFourEyes]
-OnApproved = Callable[["ItemPublic", str], "str | None"]
 
 
 def platform_validator(load_profile: Callable[[str], Any], rules: Callable[[], Any] | None = None) -> Validator:
@@ -56,22 +57,34 @@ def settings_brand_policy(settings: Settings) -> BrandPolicy:
     return lambda slug: load_brand(settings.brands_dir, slug).profile
 
 
-def exemplar_callback(knowledge: Callable[[], KnowledgeBase]) -> OnApproved:
-    """Approved text -> the brand's own collection (kind `approved`); `knowledge` is called lazily,
-    so that opening the queue never loads the embedding model."""
+class Exemplars(Protocol):
+    """Approved posts become the brand's exemplars. `record` and `withdraw` run INSIDE the review
+    transaction (an approval and its exemplar are one unit: both or neither); `index` runs after the
+    commit and may fail or be cut short: the exemplar is in the record and the next sync indexes it."""
 
-    def add(item: ItemPublic, text: str) -> str:
-        when = item.approved_at or item.updated_at
-        return knowledge().add_approved(item.brand, item_id=item.id, text=text, platform=item.platform,
-                                        approved_at=when, language=item.language, extra={"goal": item.goal})
+    def record(self, s: Session, item: ItemPublic, text: str) -> str: ...
 
-    return add
+    def withdraw(self, s: Session, item: ItemPublic) -> int: ...
+
+    def index(self, brand: str) -> None: ...
 
 
-def exemplar_withdrawal(knowledge: Callable[[], KnowledgeBase]) -> Callable[[ItemPublic], int]:
-    """Reopened item -> its `approved` exemplar leaves the brand's collection."""
+class KnowledgeExemplars:
+    """The default: exemplars in the knowledge base's record, then its index."""
 
-    def remove(item: ItemPublic) -> int:
-        return knowledge().remove_approved(item.brand, item_id=item.id)
+    def __init__(self, knowledge: Callable[[], KnowledgeBase]) -> None:
+        self._knowledge = knowledge  # called lazily: opening the queue never loads the embedding model
 
-    return remove
+    def record(self, s: Session, item: ItemPublic, text: str) -> str:
+        kb = self._knowledge()
+        doc = kb.approved_doc(item.brand, item_id=item.id, text=text, platform=item.platform,
+                              approved_at=item.approved_at or item.updated_at, language=item.language,
+                              extra={"goal": item.goal})
+        kb.record_approved(s, doc, item.brand)
+        return doc.id
+
+    def withdraw(self, s: Session, item: ItemPublic) -> int:
+        return self._knowledge().withdraw_approved(s, item.brand, item_id=item.id)
+
+    def index(self, brand: str) -> None:
+        self._knowledge().index.sync(brand)

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
+from rapidfuzz.distance import Levenshtein
 
 APPROVED_STATES = frozenset({"approved", "scheduled", "published"})
 GROUP_KEYS = ("brand", "platform", "provider", "model", "prompt_version")
@@ -46,24 +47,12 @@ def kept_words(before: Sequence[str], after: Sequence[str]) -> int:
 
 
 def levenshtein(a: Sequence[str], b: Sequence[str]) -> int:
-    """Word-level edit distance (insert, delete, substitute: cost 1 each), two-row dynamic programme.
-    A shared prefix and suffix cost nothing and are skipped first (exact, and fast for light edits)."""
-    start, end_a, end_b = 0, len(a), len(b)
-    while start < end_a and start < end_b and a[start] == b[start]:
-        start += 1
-    while end_a > start and end_b > start and a[end_a - 1] == b[end_b - 1]:
-        end_a -= 1
-        end_b -= 1
-    a, b = a[start:end_a], b[start:end_b]
-    if len(a) < len(b):
-        a, b = b, a
-    previous = list(range(len(b) + 1))
-    for i, x in enumerate(a, start=1):
-        current = [i]
-        for j, y in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (x != y)))
-        previous = current
-    return previous[-1]
+    """Word-level edit distance (insert, delete, substitute: cost 1 each), by rapidfuzz.
+
+    Words are numbered first (the same word, the same number), so equality is exact: rapidfuzz
+    would otherwise compare multi-character strings by their hash."""
+    ids: dict[str, int] = {}
+    return Levenshtein.distance([ids.setdefault(w, len(ids)) for w in a], [ids.setdefault(w, len(ids)) for w in b])
 
 
 class EditMetrics(BaseModel):

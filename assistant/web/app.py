@@ -9,7 +9,7 @@ import streamlit as st
 
 from assistant.errors import AssistantError
 from assistant.i18n import LANGUAGES
-from assistant.web.common import brand_slug, md, services, t
+from assistant.web.common import brand_slug, md, services, startup_notes, t
 
 PAGES = Path(__file__).resolve().parent / "pages"
 
@@ -19,6 +19,8 @@ def sidebar() -> bool:
     st.sidebar.radio("🌐", list(LANGUAGES), format_func=LANGUAGES.get, horizontal=True, key="ui_lang",
                      label_visibility="collapsed")
     svc = services()
+    for note in startup_notes():
+        st.sidebar.info(t("banner.index_repaired", note=md(note)), icon="🩺")
     try:
         brands = svc.brands()
     except AssistantError as exc:

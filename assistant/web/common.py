@@ -18,7 +18,21 @@ from assistant.services import Services
 
 @st.cache_resource(show_spinner=False)
 def _services(config_key: tuple) -> Services:
-    return Services()
+    from assistant.knowledge.doctor import after_crash
+
+    svc = Services()
+    # An index left by a writer that died mid-write is checked (in a child process) and repaired
+    # before this server opens it; what was done is shown once (`startup_notes`).
+    svc.startup_notes = after_crash(svc)  # type: ignore[attr-defined]
+    return svc
+
+
+def startup_notes() -> list[str]:
+    """What the server did at start (index repairs), to show to the user once per session."""
+    if st.session_state.get("startup_notes_shown"):
+        return []
+    st.session_state["startup_notes_shown"] = True
+    return list(getattr(services(), "startup_notes", []))
 
 
 def _key_from_secrets() -> None:
@@ -76,18 +90,16 @@ def shown_errors() -> Iterator[None]:
 # Posts, guidelines, briefs, comments, profiles and model output are not ours: they are shown as
 # text, never as Markdown or HTML (an image, link or iframe in them must not load anything).
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:<>&\"'=])")
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>!|~$&])")  # emphasis, code, links, images, HTML, tables, maths
+_MD_LINE_START = re.compile(r"^(\s*)([#>+=-]|\d+[.)])", re.MULTILINE)  # headings, quotes, lists
 
 
 def md(text: object) -> str:
-    """`text` escaped for st.markdown/st.caption: every Markdown and HTML character is literal."""
+    """`text` escaped for st.markdown/st.caption: no Markdown or HTML in it takes effect."""
     flat = str(text if text is not None else "")
-    return _MD_SPECIAL.sub(r"\\\1", flat).replace("\n", "  \n")
-
-
-def plain_html(text: object) -> str:
-    """`text` as HTML text (for st.html blocks): escaped, line breaks kept."""
-    return html.escape(str(text if text is not None else "")).replace("\n", "<br>")
+    flat = _MD_INLINE.sub(r"\\\1", flat)
+    flat = _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), flat)
+    return flat.replace("\n", "  \n")
 
 
 def show_text(text: object, *, muted: bool = False) -> None:

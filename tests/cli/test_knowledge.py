@@ -170,3 +170,49 @@ def test_draft_into_the_queue(cli_env):
     assert item["state"] == "in_review" and item["revisions"][0]["text"] == draft["text"]
     code, _, err = run("draft", "bottega-pasubio", "-p", "x", "-b", "ciao a tutti", "--provider", "fake", "--queue")
     assert code == 2 and "--by" in err
+
+
+def test_a_failure_after_the_first_variant_reports_what_was_created(cli_env, monkeypatch, hash_embedder):
+    """Two variants; the second fails: --json still prints the queued first one, with the error."""
+    import assistant.cli.common as cli
+    from assistant.drafting.providers import FakeProvider
+    from assistant.errors import ProviderError
+    from assistant.services import Services
+    from assistant.settings import load_settings
+
+    fake = FakeProvider(script=["Filò del giovedì in bottega, vi aspettiamo! #BottegaPasubio",
+                                ProviderError("compatible failed with HTTP 500 after retries; try again later")])
+    monkeypatch.setattr(cli, "services", lambda **kw: Services(load_settings(**kw), embedder=hash_embedder,
+                                                             provider=fake))
+    code, out, err = run("draft", "bottega-pasubio", "-p", "instagram", "-b", "Filò del giovedì", "-n", "2",
+                         "--queue", "--by", "Giulia", "--json")
+    assert code == 1
+    result = json.loads(out)
+    assert "HTTP 500" in result["error"] and len(result["drafts"]) == 1
+    assert result["drafts"][0]["queue_item"] == 1
+
+
+def test_an_incomplete_answer_is_not_queued_unless_kept(cli_env, monkeypatch, hash_embedder):
+    import assistant.cli.common as cli
+    from assistant.drafting.providers import FakeProvider
+    from assistant.services import Services
+    from assistant.settings import load_settings
+
+    def with_reply(reply):
+        fake = FakeProvider(script=[reply])
+        monkeypatch.setattr(cli, "services", lambda **kw: Services(load_settings(**kw), embedder=hash_embedder,
+                                                                 provider=fake))
+
+    with_reply(("Mezza risposta che si", None))
+    code, out, err = run("draft", "bottega-pasubio", "-p", "instagram", "-b", "Filò", "--queue", "--by", "Giulia",
+                         "--json", "--ui-language", "en")
+    assert code == 1 and "cut off after" in err and "not queued" in err
+    [draft] = json.loads(out)
+    assert draft["complete"] is False and "queue_item" not in draft
+    with_reply(("Mezza risposta che si", None))
+    code, out, err = run("draft", "bottega-pasubio", "-p", "instagram", "-b", "Filò", "--queue", "--by", "Giulia",
+                         "--json", "--keep-incomplete")
+    [draft] = json.loads(out)
+    assert code == 1 and draft["queue_item"] == 1  # kept as a draft, still reported as incomplete
+    code, out, _ = run("queue", "show", "1", "--json")
+    assert json.loads(out)["state"] == "draft"

@@ -60,8 +60,13 @@ def test_edit_conflict_gate_override_and_metrics(cli):
     code, _, err = run("edit", item_id, "--text", "altro", "--by", "Cris", "--base-version", "1")
     assert code == 1 and "changed since you opened it" in err and "base version 2" in err
     code, _, err = run("approve", item_id, "--by", "Dario")
+    assert code == 2 and "--base-version" in err  # a decision names the version its maker read
+    code, _, err = run("approve", item_id, "--by", "Dario", "--base-version", "1")
+    assert code == 1 and "changed since you opened it" in err and "nothing was saved" in err  # Bea's edit is v2
+    code, _, err = run("approve", item_id, "--by", "Dario", "--base-version", "2")
     assert code == 1 and "override reason" in err
-    code, out, _ = run("approve", item_id, "--by", "Dario", "--override-reason", "hashtag nel primo commento")
+    code, out, _ = run("approve", item_id, "--by", "Dario", "--override-reason", "hashtag nel primo commento",
+                       "--base-version", "2")
     assert code == 0 and "approved" in out
     code, out, _ = run("comment", item_id, "--text", "pubblicato sabato", "--by", "Dario")
     assert code == 0
@@ -82,9 +87,9 @@ def test_edit_conflict_gate_override_and_metrics(cli):
 
 def test_errors_exit_non_zero_with_the_reason(cli):
     item_id = str(cli)
-    code, _, err = run("approve", item_id, "--by", "  ")
+    code, _, err = run("approve", item_id, "--by", "  ", "--base-version", "1")
     assert code == 1 and "by:" in err
-    code, _, err = run("reject", item_id, "--by", "Bea", "--note", "")
+    code, _, err = run("reject", item_id, "--by", "Bea", "--note", "", "--base-version", "1")
     assert code == 1 and "note" in err
     code, _, err = run("show", "9999")
     assert code == 1 and "no review item 9999" in err
@@ -92,5 +97,5 @@ def test_errors_exit_non_zero_with_the_reason(cli):
     assert code == 1 and "cannot submit" in err and "approve" in err
     code, _, err = run("list", "--state", "finito")
     assert code == 1 and "not a state" in err
-    code, out, _ = run("request-changes", item_id, "--by", "Bea", "--note", "più breve")
+    code, out, _ = run("request-changes", item_id, "--by", "Bea", "--note", "più breve", "--base-version", "1")
     assert code == 0 and "changes_requested" in out

@@ -10,6 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from assistant.drafting.schemas import DraftRequest
+from assistant.errors import InvalidRequest
 from assistant.knowledge.parsing import KnowledgeDoc, content_id
 from assistant.drafting.providers import FakeProvider
 from assistant.drafting.providers.local import bundled_gguf
@@ -207,3 +208,50 @@ def test_real_local_model_end_to_end(indexed, network_guard):
     assert sum(e.kind == "token" for e in events) >= 2
     assert re.search(r"\w", draft.text)
     assert network_guard.attempts == []
+
+
+# --- complete or marked ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("reply, reason", [
+    (("Mezza risposta che si", None), "cut_off"), (("Testo fermato al limite", "length"), "length"),
+    (("", "stop"), "empty"), (("Testo filtrato", "content_filter"), "filtered")])
+def test_a_draft_is_complete_only_when_the_provider_finished(indexed, reply, reason):
+    d, fake = drafter(indexed, reply)
+    [draft] = d.draft(request())
+    assert (draft.complete, draft.incomplete) == (False, reason)
+    assert len(fake.calls) == 1  # no repair round on a cut answer: what arrived is shown as it is
+    assert draft.text == reply[0]
+    if reason == "cut_off":
+        assert draft.incomplete_message("en") == (
+            f"The model's answer was cut off after {draft.completion_tokens} tokens: this text is incomplete.")
+        assert "interrotta" in draft.incomplete_message("it")
+    queue = indexed.review
+    with pytest.raises(InvalidRequest, match="incomplete"):
+        queue.add_draft(draft, by="Ada", submit=True)
+    kept = queue.add_draft(draft, by="Ada", submit=True, keep_incomplete=True)
+    assert kept.state == "draft"  # kept explicitly, never sent to review as if whole
+    assert queue.get(kept.id).audit[0].data["incomplete"] == reason
+
+
+def test_still_over_the_hard_limit_after_repair_is_incomplete(indexed):
+    long_text = "Lana " * 700 + "#BottegaPasubio"
+    d, _ = drafter(indexed, long_text, long_text)
+    [draft] = d.draft(request())
+    assert (draft.complete, draft.incomplete) == (False, "over_limit") and draft.text == long_text.strip()
+
+
+def test_a_complete_draft_is_complete(indexed):
+    d, _ = drafter(indexed)
+    [draft] = d.draft(request())
+    assert draft.complete and draft.incomplete is None and draft.incomplete_message() is None
+
+
+def test_a_real_server_cut_mid_stream_gives_an_incomplete_draft(indexed, tmp_path):
+    from assistant.drafting.providers import build_provider
+    from assistant.settings import load_settings
+
+    with ScriptedServer(reply="Sabato si apre la bottega con una sorpresa per tutti", ending="close") as srv:
+        provider = build_provider(load_settings(home=tmp_path, provider="compatible", base_url=srv.base_url,
+                                                llm_max_retries=0))
+        [draft] = indexed.drafter(provider=provider).draft(request())
+    assert draft.incomplete == "cut_off" and draft.text.startswith("Sabato")

@@ -140,3 +140,19 @@ def test_local_model_end_to_end(tmp_path, network_guard):
     again = build_provider(settings)
     assert again.base_url == provider.base_url  # loaded once per process and reused
     assert network_guard.attempts == []
+
+
+@pytest.mark.parametrize("ending, finish, complete_text", [
+    ("stop", "stop", True), ("eof", None, False), ("close", None, False), ("length", "length", True),
+    ("empty", "stop", False)])
+def test_every_way_a_stream_can_end_is_reported(tmp_path, ending, finish, complete_text):
+    """The provider says how the stream ended; a socket closed mid-answer is a cut, not 'unreachable'."""
+    reply = "Mezza risposta che si interrompe qui sul più bello"
+    with ScriptedServer(reply=reply, ending=ending) as srv:
+        provider = build_provider(load_settings(home=tmp_path, provider="compatible", base_url=srv.base_url,
+                                                llm_max_retries=0))
+        text = provider.complete(MESSAGES)
+    assert provider.last_finish == finish
+    assert (text == reply) is complete_text
+    if ending in ("eof", "close"):
+        assert text and reply.startswith(text)

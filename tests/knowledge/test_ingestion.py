@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import csv
 import io
 
@@ -63,7 +65,8 @@ def test_fresh_engagement_updates_metadata_without_reembedding(services, brand):
     report = services.knowledge.ingest_bytes("lana-test", posts_csv(updated), "posts.csv", kind="post")
     assert (report.added, report.updated, report.unchanged) == (0, 1, 2)
     assert services.embedder.calls == calls
-    meta = services.store.existing("lana-test", [services.store.ids_where("lana-test", {"url": "https://ig.example/p/1"}).popitem()[0]])
+    (doc,) = [d for d in services.knowledge.record.documents("lana-test") if d.metadata.get("url") == "https://ig.example/p/1"]
+    meta = {doc.id: doc.metadata}
     assert next(iter(meta.values()))["likes"] == 999
 
 
@@ -94,7 +97,24 @@ def test_index_brand_only_when_stale(services, brand):
     again = services.knowledge.index_brand(brand)
     assert again is not None and again.added == 1 and again.unchanged == 5
     rebuilt = services.knowledge.index_brand(brand, rebuild=True)
-    assert rebuilt.added == 6 and rebuilt.embedded == 0  # cache: rebuilding costs no embedding
+    assert rebuilt.unchanged == 6 and rebuilt.embedded == 0  # from the record; the cache: no embedding
+    assert services.store.count("lana-test") == 6
+
+
+def test_rebuild_keeps_uploads_and_exemplars(services, brand):
+    """The index is rebuilt from the record: posts uploaded in the app and approved exemplars stay."""
+    services.knowledge.index_brand(brand)
+    services.knowledge.ingest_bytes("lana-test", "text,platform\nCaricato dall'app: filò di giovedì,instagram\n".encode(),
+                                    "upload.csv", kind="post")
+    services.knowledge.add_approved("lana-test", item_id=7, text="Approvato dal team: lana nuova", platform="x",
+                                    approved_at=datetime(2026, 3, 1, tzinfo=timezone.utc))
+    before = services.knowledge.counts("lana-test")
+    services.store.drop("lana-test")  # the index is gone (a corrupt store, a deleted folder)
+    services.knowledge.index_brand(brand, rebuild=True)
+    assert services.knowledge.counts("lana-test") == before
+    assert services.store.count("lana-test") == sum(before.values())
+    found = services.retriever.retrieve("lana-test", "filò di giovedì", k=3, kind="post")
+    assert any("Caricato dall'app" in s.text for s in found)
 
 
 def test_brand_isolation_is_structural(services):

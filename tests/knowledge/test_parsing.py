@@ -247,3 +247,104 @@ def test_real_guidelines_ingest():
         parsed = parse_guideline(path.read_bytes(), brand="real", source=path.name)
         assert parsed.documents, path
         assert all(d.metadata["tokens"] <= 350 for d in parsed.documents), path
+
+
+# --- encodings Italian users upload: the fixed rules, and charset-normalizer where they can't tell ---
+
+_ENC_CSV = ("data;piattaforma;testo;like\n"
+            "14/03/2026 18:30;Instagram;Perché la lana del Pasubio è più calda? Vieni in bottega, città e caffè;1.234\n"
+            "15/03/2026 09:00;Facebook;Sabato siamo alla fiera di Schio: più gusto, perché no? Lì c'è l'università;310\n")
+_ENC_SMART = _ENC_CSV + "16/03/2026 10:00;LinkedIn;“Qualità” e l’attenzione al cliente: sconto – solo 5 € a persona…;42\n"
+_ENC_SHORT = "testo\nCaffè e città\n"
+_ENC_MAC = _ENC_SMART.replace("€", "EUR")
+ENCODED_SAMPLES = [  # (id, bytes, text they must decode to)
+    ("utf-8", _ENC_SMART.encode("utf-8"), _ENC_SMART),
+    ("utf-8 short", _ENC_SHORT.encode("utf-8"), _ENC_SHORT),
+    ("ascii", b"testo\nciao a tutti\n", "testo\nciao a tutti\n"),
+    ("utf-8-sig", _ENC_SMART.encode("utf-8-sig"), _ENC_SMART),
+    ("utf-16-le BOM", b"\xff\xfe" + _ENC_SMART.encode("utf-16-le"), _ENC_SMART),
+    ("utf-16-be BOM", b"\xfe\xff" + _ENC_SMART.encode("utf-16-be"), _ENC_SMART),
+    ("cp1252 euro and smart quotes", _ENC_SMART.encode("cp1252"), _ENC_SMART),
+    ("cp1252 accents", _ENC_CSV.encode("cp1252"), _ENC_CSV),
+    ("cp1252 one line", _ENC_SHORT.encode("cp1252"), _ENC_SHORT),
+    ("latin-1", _ENC_CSV.encode("latin-1"), _ENC_CSV),
+    ("mac_roman", _ENC_CSV.encode("mac_roman"), _ENC_CSV),
+    ("mac_roman smart quotes", _ENC_MAC.encode("mac_roman"), _ENC_MAC),
+    ("utf-16-le no BOM", _ENC_SMART.encode("utf-16-le"), _ENC_SMART),
+    ("utf-16-be no BOM", _ENC_SMART.encode("utf-16-be"), _ENC_SMART),
+]
+
+
+def _decode_before_charset_normalizer(raw: bytes) -> str | None:
+    """decode_bytes as it was (BOMs, UTF-16, utf-8, cp1252, latin-1): the baseline it must not lose to."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
+    if b"\x00" in raw:
+        return None  # refused as binary
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            pass
+    return raw.decode("latin-1")
+
+
+@pytest.mark.parametrize(("raw", "expected"), [s[1:] for s in ENCODED_SAMPLES], ids=[s[0] for s in ENCODED_SAMPLES])
+def test_decode_italian_samples(raw, expected):
+    import codecs
+
+    text, encoding = decode_bytes(raw, "x.csv")
+    assert text == expected
+    assert decode_bytes(raw, "x.csv") == (text, encoding)  # deterministic
+    assert codecs.lookup(encoding)  # a codec Python knows
+
+
+def test_decode_is_never_worse_than_the_fixed_rules_alone():
+    before = [name for name, raw, text in ENCODED_SAMPLES if _decode_before_charset_normalizer(raw) == text]
+    now = [name for name, raw, text in ENCODED_SAMPLES if decode_bytes(raw, "x.csv")[0] == text]
+    assert set(before) <= set(now)
+    assert set(now) - set(before) == {"mac_roman", "mac_roman smart quotes", "utf-16-le no BOM", "utf-16-be no BOM"}
+
+
+def test_decode_keeps_fixed_names_and_guessed_ones():
+    assert decode_bytes(_ENC_SMART.encode("cp1252"), "x.csv")[1] == "cp1252"
+    assert decode_bytes(_ENC_CSV.encode("mac_roman"), "x.csv")[1] == "mac_roman"
+    assert decode_bytes(_ENC_SMART.encode("utf-16-le"), "x.csv")[1] == "utf-16-le"
+    assert decode_bytes(_ENC_SMART.encode("utf-16-be"), "x.csv")[1] == "utf-16-be"
+
+
+@pytest.mark.parametrize("raw", [b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(200),
+                                 b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256)) * 8,
+                                 b"SQLite format 3\x00" + bytes(range(256)) * 4],
+                         ids=["png", "zip", "sqlite"])
+def test_binary_with_nul_bytes_is_not_taken_for_utf16(raw):
+    with pytest.raises(IngestError, match="binary"):
+        decode_bytes(raw, "x.csv")
+
+
+def test_utf16_without_bom_parses_as_csv():
+    raw = _csv_bytes(["Data", "Piattaforma", "Testo", "Mi piace", "Commenti", "Condivisioni"], ITALIAN_ROWS,
+                     "\t", "utf-16-le")
+    parsed = parse_posts_csv(raw, brand="b", source="export.csv")
+    assert parsed.encoding == "utf-16-le"
+    assert [d.text for d in parsed.documents] == [r[2] for r in ITALIAN_ROWS]
+
+
+def test_a_long_cell_is_read_duplicate_headers_say_which_column_is_used_and_sizes_use_the_setting_unit(tmp_path):
+    from assistant.errors import IngestError
+    from assistant.knowledge.files import read_file
+    from assistant.knowledge.parsing import parse_posts_csv
+
+    long_text = "lana " * 400_000  # a 2 MB cell: over Python's csv default of 131,072 characters
+    parsed = parse_posts_csv(f'text,platform\n"{long_text}",x\n'.encode(), brand="b", source="lungo.csv")
+    assert parsed.documents[0].text == long_text.strip()
+    parsed = parse_posts_csv(b"text,Text,platform\nprimo testo,secondo testo,x\n", brand="b", source="doppio.csv")
+    assert parsed.documents[0].text == "primo testo"
+    (warning,) = [w for w in parsed.warnings if "appears twice" in w.message]
+    assert "columns 1 and 2" in warning.message and "column 1 is used for text" in warning.message
+    big = tmp_path / "big.csv"
+    big.write_bytes(b"x" * 21_000_000)
+    with pytest.raises(IngestError, match=r"21\.0 MB is over the 20 MB limit"):
+        read_file(big, 20_000_000)

@@ -278,9 +278,9 @@ def test_thin_data_gives_no_hint_and_says_why():
 def test_best_times_from_the_brands_own_collection(services):
     brand = services.brand("bottega-pasubio")
     services.knowledge.index_brand(brand)
-    hints = {h.platform: h for h in planning.brand_best_times(services.store, brand.profile)}
+    hints = {h.platform: h for h in planning.brand_best_times(services.knowledge, brand.profile)}
     assert hints["instagram"].sample == 24 and hints["instagram"].slots[0].label == "Fri 18:00"
     assert hints["instagram"].slots[0].posts >= 3 and hints["instagram"].tz == "Europe/Rome"
     assert hints["tiktok"].slots == () and hints["tiktok"].reason == "plan.best.too_few_posts"
-    only = planning.brand_best_times(services.store, brand.profile, platform="facebook")
+    only = planning.brand_best_times(services.knowledge, brand.profile, platform="facebook")
     assert [h.platform for h in only] == ["facebook"]

@@ -15,7 +15,7 @@ from icalendar import Calendar
 from typer.testing import CliRunner
 
 from assistant.plan import calendar as planning
-from assistant.plan import exports
+from assistant.plan import cells, exports
 from assistant.brands import BrandProfile
 from assistant.cli.plan import plan_app
 from assistant.errors import InvalidRequest
@@ -324,3 +324,93 @@ def test_cli_best_times_and_errors(cli):
     assert code == 2 and "--by" in err
     code, _, err = run("publish", str(cli.ids[0]), "--url", "https://x.example", "--by", "Bea")
     assert code == 1 and "cannot publish" in err
+
+
+# --- CSV injection and unsafe URLs (issue 10) ---------------------------------------------------
+
+# every prefix OWASP lists (https://owasp.org/www-community/attacks/CSV_Injection), plus a leading line feed,
+# the full-width look-alikes and a formula behind leading whitespace
+FORMULAS = ['=HYPERLINK("http://evil","x")', "@SUM(1+1)", "+1+1", "-2+3", "\t=1", "\r=1", "\n=1",
+            "＝HYPERLINK(\"http://evil\",\"x\")", "＋1+1", "－2+3", "＠SUM(1+1)", "  =1+1", "\u00a0@SUM(1+1)"]
+SAFE = "Sabato in bottega: 2+2 gomitoli = 1 sciarpa, -10% sui ferri @lanaviva"
+
+
+@pytest.fixture
+def formula_posts(queue):
+    """One scheduled post per dangerous start, and a safe one, 10 minutes apart from 1 April 09:00."""
+    texts = [*FORMULAS, SAFE]
+    return [scheduled(queue, datetime(2026, 4, 1, 9, 0) + timedelta(minutes=10 * n), text)
+            for n, text in enumerate(texts)], texts
+
+
+def _cells(fmt: str, data: bytes, report) -> dict[int, str]:
+    """item id -> the text cell of `fmt`'s file, parsed back with `csv`."""
+    if fmt == "hootsuite":
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
+        return {item_id: row[1] for item_id, row in zip(report.item_ids, rows, strict=True)}
+    if fmt == "buffer":
+        rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+        return {item_id: row["Text"] for item_id, row in zip(report.item_ids, rows, strict=True)}
+    return {int(row["id"]): row["text"] for row in csv.DictReader(io.StringIO(data.decode("utf-8-sig")))}
+
+
+@pytest.mark.parametrize(("fmt", "column"), [("hootsuite", "Message"), ("buffer", "Text"), ("csv", "text")])
+def test_every_csv_prefixes_formula_cells_and_warns(queue, formula_posts, fmt, column):
+    items, texts = formula_posts
+    data, report = exports.export(queue, LANA, fmt, now=NOW)
+    cells = _cells(fmt, data, report)
+    assert set(cells) == {i.id for i in items}
+    for item, text in zip(items, texts):
+        expected = text if text == SAFE else "'" + text
+        assert cells[item.id] == expected, (fmt, text)
+    warned = {p.item_id: p for p in report.problems if p.code == "formula_prefixed"}
+    assert set(warned) == {i.id for i in items[:-1]}  # the safe post is written as it is, no warning
+    assert all(p.severity == "warning" and p.values["fields"] == column for p in warned.values())
+    assert report.ok  # a warning: the file is still usable (and can be marked scheduled)
+    first = warned[items[0].id]
+    assert f"item {items[0].id}: {column} started with a character" in first.message()
+    assert f"contenuto {items[0].id}: {column} iniziava" in first.message("it")
+    assert "'" in first.message() and first.values["format"] in first.message()
+
+
+def test_neutralise_cell_rules():
+    for text in FORMULAS:
+        assert cells.neutralise_cell(text) == "'" + text
+    for text in (SAFE, "", "'=already text", "ciao -1", "a;=1+1", "Posting Time"):
+        assert cells.neutralise_cell(text) == text
+    # numbers and booleans we format stay numbers; a negative number as text is prefixed
+    assert [cells.neutralise_cell(v) for v in (-3, -0.5, 0, True, None)] == ["-3", "-0.5", "0", "True", ""]
+    assert cells.neutralise_cell("-3") == "'-3"
+
+
+def test_headers_and_generic_csv_cells_are_quoted_and_neutralised(queue, two_posts):
+    first, *_ = two_posts
+    queue.mark_published(first.id, by="Bea", url='=HYPERLINK("http://evil","x")')
+    data, report = exports.export(queue, LANA, "csv")
+    assert data.startswith(b'\xef\xbb\xbf"id","draft_id","brand"')  # every cell quoted (OWASP)
+    row = next(r for r in csv.DictReader(io.StringIO(data.decode("utf-8-sig"))) if r["id"] == str(first.id))
+    assert row["published_url"] == '\'=HYPERLINK("http://evil","x")' and row["text"] == T1
+    assert [(p.code, p.item_id, p.values["fields"]) for p in report.problems] == [
+        ("formula_prefixed", first.id, "published_url")]
+    payload = json.loads(exports.export(queue, LANA, "json")[0])  # JSON is data: the value as it is
+    assert {i["id"]: i["published_url"] for i in payload["items"]}[first.id] == '=HYPERLINK("http://evil","x")'
+    events = Calendar.from_ical(exports.export(queue, LANA, "ics", now=NOW)[0]).events
+    assert "url" not in next(e for e in events if str(e["uid"]) == f"copydesk-item-{first.id}@lana")
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", " JavaScript:alert(1)", "data:text/html,<b>x</b>",
+                                 "https://instagram.com/p/a b", "//instagram.com/p/x"])
+def test_ics_url_is_only_ever_http(queue, two_posts, url):
+    first, second, _ = two_posts
+    queue.mark_published(first.id, by="Bea", url=url)  # stored as given (the queue does not check it)
+    planning.mark_published(queue, second.id, by="Bea", url="https://instagram.com/p/ok")
+    data, _ = exports.export(queue, LANA, "ics", now=NOW)
+    by_uid = {str(e["uid"]): e for e in Calendar.from_ical(data).events}
+    assert "url" not in by_uid[f"copydesk-item-{first.id}@lana"]
+    assert str(by_uid[f"copydesk-item-{second.id}@lana"]["url"]) == "https://instagram.com/p/ok"
+    assert b"javascript" not in data.lower() and b"data:text" not in data
+    payload = json.loads(exports.export(queue, LANA, "json")[0])
+    assert {i["id"]: i["published_url"] for i in payload["items"]}[first.id] == url  # kept as data
+    row = next(r for r in csv.DictReader(io.StringIO(exports.export(queue, LANA, "csv")[0].decode("utf-8-sig")))
+               if r["id"] == str(first.id))
+    assert row["published_url"] == cells.neutralise_cell(url)

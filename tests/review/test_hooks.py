@@ -36,7 +36,7 @@ def test_approved_post_is_retrieved_for_its_brand_only(wired):
 
     assert approved_texts(services, "erbe-a", "tisana lavanda Bassano") == [APPROVED]
     assert services.knowledge.counts("erbe-a")["approved"] == 1
-    hit = services.store.ids_where("erbe-a", {"kind": "approved"})
+    hit = {d.id: d.metadata for d in services.knowledge.record.documents("erbe-a", kinds=["approved"])}
     meta = next(iter(hit.values()))
     assert (meta["brand"], meta["platform"], meta["source"], meta["item_id"], meta["key"]) == (
         "erbe-a", "instagram", "review-queue", str(item.id), str(item.id))
@@ -64,32 +64,39 @@ def test_reapproved_edit_replaces_the_exemplar_and_publish_is_idempotent(wired):
     assert approved_texts(services, "erbe-a", "tisana lavanda Bassano") == [EDITED]
 
 
-def test_a_failing_exemplar_callback_is_audited_and_the_approval_stands(tmp_path):
-    from tests.factories import fake_policy, make_draft
+def test_an_index_failure_after_the_approval_leaves_the_exemplar_recorded_and_pending(services):
+    """The approval and its exemplar are one unit in the record; the index catches up later."""
+    from tests.factories import make_draft
 
-    def broken(item, text):
-        raise RuntimeError("chroma is down")
-
-    queue = ReviewQueue(f"sqlite:///{tmp_path}/f.db", validator=fake_validator, brand_policy=fake_policy,
-                        on_approved=broken)
-    item = queue.add_draft(make_draft(), by="Ada", submit=True)
+    queue = ReviewQueue.from_services(services, validator=fake_validator)
+    item = queue.add_draft(make_draft("Nuova lana in bottega", brand="bottega-pasubio"), by="Ada", submit=True)
+    real_index = queue.exemplars.index
+    queue.exemplars.index = lambda brand: (_ for _ in ()).throw(RuntimeError("chroma is down"))
     assert queue.approve(item.id, by="Bea").state == "approved"
-    event = queue.get(item.id).audit[-1]
-    assert event.action == "exemplar_failed" and "chroma is down" in event.data["error"]
+    actions = [e.action for e in queue.get(item.id).audit]
+    assert actions[-2:] == ["approve", "exemplar_added"]  # both, in the same transaction
+    record = services.knowledge.record
+    assert record.counts("bottega-pasubio")["approved"] == 1 and record.has_pending("bottega-pasubio")
+    real_index("bottega-pasubio")  # the next sync (next start, ingest or doctor) indexes it
+    assert not record.has_pending("bottega-pasubio")
+    assert services.store.count("bottega-pasubio", ["approved"]) == 1
     queue.close()
 
 
-def test_reopened_item_withdraws_its_exemplar(wired):
+def test_a_failure_recording_the_exemplar_fails_the_approval(services):
+    """Both or neither: nothing is approved when its exemplar cannot be recorded."""
     from tests.factories import make_draft
 
-    services, queue = wired
-    item = queue.add_draft(make_draft(APPROVED, brand="erbe-a"), by="Ada", submit=True)
-    queue.approve(item.id, by="Bea")
-    assert services.knowledge.counts("erbe-a")["approved"] == 1
-    queue.reopen(item.id, by="Bea", note="il cliente ha cambiato idea")
-    assert services.knowledge.counts("erbe-a")["approved"] == 0
-    assert approved_texts(services, "erbe-a", "tisana lavanda Bassano") == []
-    audit = queue.get(item.id).audit
-    assert audit[-1].action == "exemplar_removed" and audit[-1].data == {"removed": 1}
-    queue.reject(item.id, by="Bea", note="non si pubblica")
-    assert services.knowledge.counts("erbe-a")["approved"] == 0  # a rejected text never speaks for the brand
+    queue = ReviewQueue.from_services(services, validator=fake_validator)
+    item = queue.add_draft(make_draft("Nuova lana in bottega", brand="bottega-pasubio"), by="Ada", submit=True)
+
+    def broken(s, public, text):
+        raise RuntimeError("disk full")
+
+    queue.exemplars.record = broken
+    with pytest.raises(RuntimeError, match="disk full"):
+        queue.approve(item.id, by="Bea")
+    view = queue.get(item.id)
+    assert view.state == "in_review" and "approve" not in [e.action for e in view.audit]
+    assert services.knowledge.record.counts("bottega-pasubio").get("approved", 0) == 0
+    queue.close()

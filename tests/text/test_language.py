@@ -1,4 +1,4 @@
-"""The offline language guesser on social-media style posts written for these tests."""
+"""Offline language detection (lingua) on social-media style posts written for these tests."""
 
 from __future__ import annotations
 
@@ -78,6 +78,30 @@ def test_ignores_urls_mentions_hashtags_and_emoji():
 def test_shared_function_words_do_not_decide_alone():
     # "in", "a", "e" exist in several languages; with nothing else the guess is withheld.
     assert language.detect("in a e in a e") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    # Short posts of three or four words with no function word: the function-word guesser this
+    # module replaced answered None on all of them.
+    [("Buongiorno carissimi amici!", "it"), ("Complimenti ragazzi, bellissima giornata", "it"),
+     ("Happy birthday, grandma! 🎂", "en"), ("Thanks everyone, amazing weekend", "en")],
+)
+def test_short_posts_without_function_words(text, expected):
+    assert language.detect(text) == expected
+
+
+def test_detector_is_built_once_across_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    language._detector = None
+    with ThreadPoolExecutor(4) as pool:
+        found = list(pool.map(language.detect, ITALIAN * 2))
+    assert set(found) == {"it"}
+    first = language._detector
+    assert first is not None
+    language.detect(ENGLISH[0])
+    assert language._detector is first
 
 
 def test_nfd_text_is_detected_like_nfc():

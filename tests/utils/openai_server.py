@@ -10,10 +10,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class ScriptedServer:
-    """`plan` is consumed one entry per request: "ok", "429", "500", "hang"; then "ok" forever."""
+    """`plan` is consumed one entry per request: "ok", "429", "500", "hang"; then "ok" forever.
+
+    Ways a stream can end, for the streamed replies (`ending`): "stop" (normal), "eof" (the
+    stream just ends: no finish signal, no [DONE]), "close" (the socket closes mid-stream,
+    without the chunked terminator), "length" (finish_reason length), "empty" (no content, stop)."""
 
     def __init__(self, reply: str = "Ciao dal server di prova! #Test", plan: list[str] | None = None,
-                 api_key: str | None = None, report_usage: bool = True) -> None:
+                 api_key: str | None = None, report_usage: bool = True, ending: str = "stop") -> None:
+        self.ending = ending
         self.reply = reply
         self.plan = list(plan or [])
         self.api_key = api_key
@@ -79,10 +84,23 @@ class ScriptedServer:
 
                 base = {"id": "cmpl-1", "object": "chat.completion.chunk", "created": int(time.time()),
                         "model": body.get("model")}
-                for word in server.reply.split(" "):
-                    piece = word if word == server.reply.split(" ")[0] else " " + word
+                words = [] if server.ending == "empty" else server.reply.split(" ")
+                if server.ending in ("eof", "close"):
+                    words = words[:max(1, len(words) // 2)]
+                for n, word in enumerate(words):
+                    piece = word if n == 0 else " " + word
                     send(base | {"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]})
-                send(base | {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+                if server.ending == "close":
+                    self.wfile.flush()
+                    self.close_connection = True
+                    self.connection.shutdown(2)
+                    return
+                if server.ending == "eof":
+                    self.wfile.write(b"0\r\n\r\n")
+                    self.wfile.flush()
+                    return
+                finish = "length" if server.ending == "length" else "stop"
+                send(base | {"choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
                 if server.report_usage and (body.get("stream_options") or {}).get("include_usage"):
                     send(base | {"choices": [], "usage": {"prompt_tokens": 42, "completion_tokens": 9, "total_tokens": 51}})
                 send("[DONE]")

@@ -57,7 +57,7 @@ from typing import Any
 
 from assistant.analytics.performance.matching import (Matcher, Target, normalize_for_match, normalize_url,
                                                       platform_of_url, similarity)
-from assistant.analytics.performance.ranking import ai_vs_scratch, by_goal, summarize, top_posts
+from assistant.analytics.performance.ranking import ai_vs_scratch, summarize, top_posts
 from assistant.analytics.performance.reading import (PerfRow, guess_mapping, parse_performance_csv, rate)
 from assistant.analytics.performance.store import latest, save
 from assistant.errors import IngestError
@@ -65,7 +65,7 @@ from assistant.knowledge.files import IngestWarning, read_file
 from assistant.knowledge.parsing import engagement_of
 from assistant.text.snippets import snippet
 
-__all__ = ["PerformanceImport", "ai_vs_scratch", "by_goal", "guess_mapping", "import_bytes", "import_file", "latest",
+__all__ = ["PerformanceImport", "ai_vs_scratch", "guess_mapping", "import_bytes", "import_file", "latest",
            "normalize_for_match", "normalize_url", "parse_performance_csv", "platform_of_url", "rate", "similarity",
            "summarize", "top_posts"]
 
@@ -76,13 +76,13 @@ def _targets(services: Any, brand: str) -> tuple[list[Target], list[Target]]:
              for p in services.review.published(brand)]
     known = services.review.item_ids(brand)
     docs: list[Target] = []
-    if services.store.has_collection(brand):
-        for doc_id, text, meta in services.store.documents(brand, ["post", "approved"]):
-            item_id = int(meta["item_id"]) if str(meta.get("item_id", "")).isdigit() else None
-            if meta.get("kind") == "approved" and item_id not in known:
-                continue
-            docs.append(Target(meta.get("kind", "post"), doc_id, meta.get("platform", ""),
-                               normalize_url(meta.get("url")), normalize_for_match(text), item_id))
+    for doc in services.knowledge.record.documents(brand, kinds=["post", "approved"]):
+        meta = doc.metadata
+        item_id = int(meta["item_id"]) if str(meta.get("item_id", "")).isdigit() else None
+        if doc.kind == "approved" and item_id not in known:
+            continue
+        docs.append(Target(doc.kind, doc.id, meta.get("platform", ""), normalize_url(meta.get("url")),
+                           normalize_for_match(doc.text), item_id))
     return items, docs
 
 
@@ -154,11 +154,11 @@ def import_bytes(services: Any, brand: str, raw: bytes, source: str, *, platform
             report.warnings.append(IngestWarning(source, row.row, parsed.mapping.get("text"),
                                                  "the text fits two posts equally well; left unmatched"))
     report.added, report.updated, report.unchanged = save(services.review, brand, source, pairs, now)
-    report.refreshed_docs = _refresh(services.store, brand, pairs)
+    report.refreshed_docs = _refresh(services.knowledge, brand, pairs)
     return report
 
 
-def _refresh(store: Any, brand: str, pairs: Sequence[tuple[PerfRow, Match]]) -> int:
+def _refresh(knowledge: Any, brand: str, pairs: Sequence[tuple[PerfRow, Match]]) -> int:
     """Fresh figures into the matched documents' metadata (no re-embedding); newest measurement wins."""
     newest: dict[str, PerfRow] = {}
     for row, m in pairs:
@@ -167,7 +167,7 @@ def _refresh(store: Any, brand: str, pairs: Sequence[tuple[PerfRow, Match]]) -> 
                 newest[doc_id] = row
     if not newest:
         return 0
-    existing = store.existing(brand, list(newest))
+    existing = knowledge.record.existing(brand, list(newest))
     updates = {}
     for doc_id, row in newest.items():
         meta = existing.get(doc_id)
@@ -182,5 +182,5 @@ def _refresh(store: Any, brand: str, pairs: Sequence[tuple[PerfRow, Match]]) -> 
         if merged != meta:
             updates[doc_id] = merged
     if updates:
-        store.update_metadata(brand, updates)
+        knowledge.update_metadata(brand, updates)
     return len(updates)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from collections import Counter, defaultdict
@@ -11,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from rapidfuzz.distance import Indel
 
 from assistant.platforms.rules import HOST_ALIASES, HOSTS
 
@@ -47,15 +48,24 @@ def normalize_for_match(text: str | None) -> str:
     return " ".join(re.sub(r"[\W_]+", " ", text).split())
 
 
+def _ratio(a: str, b: str) -> float:
+    # 2 * LCS / (len a + len b), in difflib's float arithmetic (2.0 * matches / length); rapidfuzz
+    # gives the exact LCS through the Indel distance (insertions + deletions = total - 2 * LCS).
+    total = len(a) + len(b)
+    return 2.0 * ((total - Indel.distance(a, b)) // 2) / total
+
+
 def similarity(a: str, b: str) -> float:
-    """difflib ratio of two normalised texts; a long enough shorter text is also compared with
-    the same-length prefix of the longer one (exports cut long posts)."""
+    """Ratio 2 * LCS / (len a + len b) of two normalised texts: difflib's ratio with the longest
+    common subsequence (rapidfuzz) instead of difflib's matching blocks, which are a heuristic
+    and can only score lower. A long enough shorter text is also compared with the same-length
+    prefix of the longer one (exports cut long posts)."""
     if not a or not b:
         return 0.0
-    score = difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+    score = _ratio(a, b)
     short, long_ = sorted((a, b), key=len)
     if PREFIX_MIN_CHARS <= len(short) < len(long_):
-        score = max(score, difflib.SequenceMatcher(None, short, long_[:len(short)], autojunk=False).ratio())
+        score = max(score, _ratio(short, long_[:len(short)]))
     return score
 
 
@@ -85,7 +95,7 @@ class Match:
 
 
 class _Pool:
-    """Targets with an inverted index on their distinctive words: difflib runs only on the
+    """Targets with an inverted index on their distinctive words: the similarity runs only on the
     CANDIDATES that share the most of them (all targets when the pool is small)."""
 
     def __init__(self, targets: Sequence[Target]) -> None:

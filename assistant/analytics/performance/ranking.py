@@ -1,5 +1,5 @@
 """Ranking and summarising measured posts: top posts per platform, AI-assisted against written
-from scratch, by goal. Pure over the rows `store.latest` returns."""
+from scratch. Pure over the rows `store.latest` returns."""
 
 from __future__ import annotations
 
@@ -64,11 +64,3 @@ def ai_vs_scratch(db: Database, brand: str, *, platform: str | None = None, star
     """AI-assisted (queue items) against written from scratch (past posts not from the queue)."""
     rows = [r for r in latest(db, brand, platform=platform, start=start, end=end) if r["origin"] != "unmatched"]
     return summarize(rows, ("platform", "origin") if per_platform else ("origin",))
-
-
-def by_goal(db: Database, brand: str, *, start: datetime | None = None,
-            end: datetime | None = None) -> list[dict[str, Any]]:
-    """AI-assisted posts by the goal of their brief. (Pillars are not reported: no item records
-    one, and guessing them from keywords would be noise.)"""
-    rows = [r for r in latest(db, brand, start=start, end=end) if r["origin"] == "ai_assisted"]
-    return summarize(rows, ("goal",))

@@ -114,66 +114,18 @@ def parse_performance_csv(raw: bytes, *, source: str, platform: str | None = Non
     """Parse a performance export (pure). Raises IngestError when the file is unusable as a whole."""
     sniffed = sniff_csv(raw, source)
     table = read_rows(sniffed, source, "imported")
-    candidates = [(i, [c.strip() for c in r]) for i, r in enumerate(table[:HEADER_SCAN_ROWS])]
-    if mapping:
-        found = [(i, h) for i, h in candidates if set(mapping.values()) <= set(h)]
-        if not found:
-            raise IngestError(f"{source}: the mapping names column(s) {', '.join(map(repr, mapping.values()))} "
-                              f"that are not in the header ({', '.join(map(repr, sniffed.header))})")
-        unknown = set(mapping) - set(FIELDS)
-        if unknown:
-            raise IngestError(f"{source}: unknown field(s) in the mapping: {', '.join(sorted(unknown))} "
-                              f"(valid: {', '.join(FIELDS)})")
-        candidates = found[:1]
-    idx, header = max(candidates, key=lambda c: (len(guess_mapping(c[1])), -c[0]), default=(0, []))
-    guessed = {k: v for k, v in guess_mapping(header).items() if v not in (mapping or {}).values()}
-    guessed.update(mapping or {})
-    if not ({"url", "text"} & set(guessed)):
-        raise IngestError(f"{source}: no post link or text column among {', '.join(map(repr, header))}; pass a "
-                          "mapping such as url=<link column> or text=<text column>; nothing was imported")
-    if not (set(COUNTS) & set(guessed)):
-        raise IngestError(f"{source}: no figures (impressions, reach, likes, comments, shares, clicks, engagements) "
-                          "among the columns; pass a mapping such as likes=<column>; nothing was imported")
+    idx, header = _header_row(table, sniffed.header, source, mapping)
+    guessed = _columns(header, source, mapping)
     col = {f: header.index(c) for f, c in guessed.items()}
     body = [(n, r) for n, r in enumerate(table[idx + 1:], start=idx + 2) if any(c.strip() for c in r)]
-
-    def cell(r: list[str], f: str) -> str:
-        return r[col[f]].strip() if f in col and col[f] < len(r) else ""
-
     out = ParsedPerformance(source, sniffed.encoding, sniffed.delimiter, header, idx + 1, dict(guessed))
-    orders = {}
-    for f in ("posted_at", "measured_at"):
-        orders[f], ambiguous = _date_order(cell(r, f) for _, r in body)
-        if ambiguous:
-            out.warnings.append(IngestWarning(source, None, guessed[f], "dates like 03/04 are ambiguous here: read "
-                                              "as day/month; use ISO dates (2026-04-03) if they are month/day"))
+    orders = _date_orders(out, body, col)
     default_platform = normalize_platform(platform or "") or _header_platform(header)
     seen: dict[str, int] = {}
     for n, r in body:
-        text = cell(r, "text")
-        if len(cell(r, "title")) > len(text):
-            text = cell(r, "title")
-        url = cell(r, "url")
-        if not text and not url:
-            out.rejected.append(IngestWarning(source, n, guessed.get("url") or guessed.get("text"),
-                                              "no link and no text: the post cannot be identified, row skipped"))
+        row = _read_row(out, n, r, col, orders, default_platform)
+        if row is None:
             continue
-        plat = normalize_platform(cell(r, "platform")) or platform_of_url(url) or default_platform
-        if not plat:
-            out.rejected.append(IngestWarning(source, n, guessed.get("url"), "unknown platform; pass --platform"))
-            continue
-        row = PerfRow(row=n, platform=plat, url=url, text=text)
-        for f in ("posted_at", "measured_at"):
-            if value := cell(r, f):
-                when = _date(value, orders[f])
-                if when is None:
-                    out.warnings.append(IngestWarning(source, n, guessed[f], f"unparseable date {value!r}; left empty"))
-                setattr(row, f, when)
-        for f in COUNTS:
-            try:
-                setattr(row, f, parse_count(cell(r, f)))
-            except ValueError:
-                out.warnings.append(IngestWarning(source, n, guessed[f], f"{cell(r, f)!r} is not a number; left empty"))
         if row.key in seen:
             out.warnings.append(IngestWarning(source, n, guessed.get("url") or guessed.get("text"),
                                               f"same post as row {seen[row.key]}; kept once"))
@@ -184,6 +136,84 @@ def parse_performance_csv(raw: bytes, *, source: str, platform: str | None = Non
         reasons = "; ".join(str(w) for w in out.rejected[:3]) or "only a header row"
         raise IngestError(f"{source}: no usable row ({reasons}); nothing was imported")
     return out
+
+
+def _header_row(table: list[list[str]], sniffed_header: Sequence[str], source: str,
+                mapping: Mapping[str, str] | None) -> tuple[int, list[str]]:
+    """(index, cells) of the header among the first rows: the one naming the mapping's columns, or else
+    the one with the most known column names."""
+    candidates = [(i, [c.strip() for c in r]) for i, r in enumerate(table[:HEADER_SCAN_ROWS])]
+    if mapping:
+        found = [(i, h) for i, h in candidates if set(mapping.values()) <= set(h)]
+        if not found:
+            raise IngestError(f"{source}: the mapping names column(s) {', '.join(map(repr, mapping.values()))} "
+                              f"that are not in the header ({', '.join(map(repr, sniffed_header))})")
+        unknown = set(mapping) - set(FIELDS)
+        if unknown:
+            raise IngestError(f"{source}: unknown field(s) in the mapping: {', '.join(sorted(unknown))} "
+                              f"(valid: {', '.join(FIELDS)})")
+        candidates = found[:1]
+    return max(candidates, key=lambda c: (len(guess_mapping(c[1])), -c[0]), default=(0, []))
+
+
+def _columns(header: list[str], source: str, mapping: Mapping[str, str] | None) -> dict[str, str]:
+    """field -> column: the guessed ones, overridden by the mapping; an identity and a figure are required."""
+    guessed = {k: v for k, v in guess_mapping(header).items() if v not in (mapping or {}).values()}
+    guessed.update(mapping or {})
+    if not ({"url", "text"} & set(guessed)):
+        raise IngestError(f"{source}: no post link or text column among {', '.join(map(repr, header))}; pass a "
+                          "mapping such as url=<link column> or text=<text column>; nothing was imported")
+    if not (set(COUNTS) & set(guessed)):
+        raise IngestError(f"{source}: no figures (impressions, reach, likes, comments, shares, clicks, engagements) "
+                          "among the columns; pass a mapping such as likes=<column>; nothing was imported")
+    return guessed
+
+
+def _cell(r: list[str], col: Mapping[str, int], f: str) -> str:
+    return r[col[f]].strip() if f in col and col[f] < len(r) else ""
+
+
+def _date_orders(out: ParsedPerformance, body: list[tuple[int, list[str]]], col: Mapping[str, int]) -> dict[str, str]:
+    """The day/month order of each date column (warning on `out` when it is ambiguous)."""
+    orders = {}
+    for f in ("posted_at", "measured_at"):
+        orders[f], ambiguous = _date_order(_cell(r, col, f) for _, r in body)
+        if ambiguous:
+            out.warnings.append(IngestWarning(out.source, None, out.mapping[f], "dates like 03/04 are ambiguous here: "
+                                              "read as day/month; use ISO dates (2026-04-03) if they are month/day"))
+    return orders
+
+
+def _read_row(out: ParsedPerformance, n: int, r: list[str], col: Mapping[str, int], orders: Mapping[str, str],
+              default_platform: str) -> PerfRow | None:
+    """One body row as a PerfRow (None, with a rejection on `out`, when the post cannot be identified)."""
+    source, guessed = out.source, out.mapping
+    text = _cell(r, col, "text")
+    if len(_cell(r, col, "title")) > len(text):
+        text = _cell(r, col, "title")
+    url = _cell(r, col, "url")
+    if not text and not url:
+        out.rejected.append(IngestWarning(source, n, guessed.get("url") or guessed.get("text"),
+                                          "no link and no text: the post cannot be identified, row skipped"))
+        return None
+    plat = normalize_platform(_cell(r, col, "platform")) or platform_of_url(url) or default_platform
+    if not plat:
+        out.rejected.append(IngestWarning(source, n, guessed.get("url"), "unknown platform; pass --platform"))
+        return None
+    row = PerfRow(row=n, platform=plat, url=url, text=text)
+    for f in ("posted_at", "measured_at"):
+        if value := _cell(r, col, f):
+            when = _date(value, orders[f])
+            if when is None:
+                out.warnings.append(IngestWarning(source, n, guessed[f], f"unparseable date {value!r}; left empty"))
+            setattr(row, f, when)
+    for f in COUNTS:
+        value = _cell(r, col, f)
+        try:
+            setattr(row, f, parse_count(value))
+        except ValueError:
+            out.warnings.append(IngestWarning(source, n, guessed[f], f"{value!r} is not a number; left empty"))
+    return row
 
 
 def rate(row: PerfRow) -> tuple[int | None, float | None, str | None]:

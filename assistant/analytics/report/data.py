@@ -121,7 +121,7 @@ def build_report(services: Any, brand: str, month: str, language: str = "it",
         data.performance = performance.summarize(rows, ("platform",))
         data.performance.append({"platform": None, **performance.summarize(rows, ())[0]})
     data.top_posts = performance.top_posts(queue, brand, limit=3, start=start, end=end)
-    data.origins = performance.summarize([r for r in rows if r["origin"] != "unmatched"], ("origin",))
+    data.origins = performance.ai_vs_scratch(queue, brand, start=start, end=end)
 
     facts = [f for f in insights.facts(queue, brand=brand) if start <= f.created_at < end]
     m = insights.overall(facts)

@@ -41,6 +41,30 @@ def _pdf_text(text: Any, font: Any) -> str:
     return "".join(ch for ch in text if ord(ch) in font.cmap or ch in "\n\t")  # drop glyphs the font lacks (emoji)
 
 
+class _Writer:
+    """An FPDF document with the report's font: paragraphs and tables."""
+
+    def __init__(self, pdf: Any, font: Path | None, heading: Any) -> None:
+        self.pdf, self.heading = pdf, heading
+        self.family, self.font = _pdf_font(pdf, font)
+
+    def write(self, text: str, size: float = 10, style: str = "", space: float = 2) -> None:
+        self.pdf.set_font(self.family, style, size)
+        self.pdf.multi_cell(0, size * 0.5, _pdf_text(text, self.font), new_x="LMARGIN", new_y="NEXT")
+        self.pdf.ln(space)
+
+    def table(self, header: list[str], rows: list[list[Any]], widths: tuple[int, ...] | None = None) -> None:
+        self.pdf.set_font(self.family, "", 8)
+        with self.pdf.table(col_widths=widths, headings_style=self.heading, line_height=4.5, padding=1,
+                            text_align="LEFT") as tbl:
+            for n, cells in enumerate([header, *rows]):
+                row = tbl.row()
+                for value in cells:
+                    numeric = n > 0 and re.fullmatch(r"[\d.,%—-]+", str(value)) is not None
+                    row.cell(_pdf_text(value, self.font), align="RIGHT" if numeric else "LEFT")
+        self.pdf.ln(3)
+
+
 def render_pdf(data: ReportData, font: Path | None = None) -> bytes:
     from fpdf import FPDF
     from fpdf.fonts import FontFace
@@ -48,73 +72,85 @@ def render_pdf(data: ReportData, font: Path | None = None) -> bytes:
     t, h = data.t, helpers(data)
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(True, margin=15)
-    family, font = _pdf_font(pdf, font)
+    w = _Writer(pdf, font, FontFace(emphasis="BOLD", fill_color=(230, 236, 241)))
     pdf.set_title(f"{t['title']} {data.brand_name} {data.month}")
     pdf.add_page()
-    heading = FontFace(emphasis="BOLD", fill_color=(230, 236, 241))
+    w.write(f"{t['title']}: {data.brand_name}", 18, "B", 1)
+    w.write(f"{data.month_title} · {t['generated'].format(date=h['date'](data.generated_at))}", 10, "", 4)
+    _published(w, data, h)
+    _performance(w, data, h)
+    _charts(pdf, data)
+    _rankings(w, data, h)
+    _review(w, data)
+    _ai_usage(w, data, h)
+    return bytes(pdf.output())
 
-    def write(text: str, size: float = 10, style: str = "", space: float = 2) -> None:
-        pdf.set_font(family, style, size)
-        pdf.multi_cell(0, size * 0.5, _pdf_text(text, font), new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(space)
 
-    def table(header: list[str], rows: list[list[Any]], widths: tuple[int, ...] | None = None) -> None:
-        pdf.set_font(family, "", 8)
-        with pdf.table(col_widths=widths, headings_style=heading, line_height=4.5, padding=1,
-                       text_align="LEFT") as tbl:
-            for n, cells in enumerate([header, *rows]):
-                row = tbl.row()
-                for value in cells:
-                    numeric = n > 0 and re.fullmatch(r"[\d.,%—-]+", str(value)) is not None
-                    row.cell(_pdf_text(value, font), align="RIGHT" if numeric else "LEFT")
-        pdf.ln(3)
-
-    write(f"{t['title']}: {data.brand_name}", 18, "B", 1)
-    write(f"{data.month_title} · {t['generated'].format(date=h['date'](data.generated_at))}", 10, "", 4)
-    write(f"{t['published_h']} ({len(data.published)})", 13, "B")
+def _published(w: _Writer, data: ReportData, h: dict[str, Any]) -> None:
+    t = data.t
+    w.write(f"{t['published_h']} ({len(data.published)})", 13, "B")
     if data.published:
-        table([t["date"], t["platform"], t["text"], t["link"]],
-              [[h["date"](p["date"]), p["platform"], p["text"], p["url"] or ""] for p in data.published],
-              (14, 12, 44, 30))
+        w.table([t["date"], t["platform"], t["text"], t["link"]],
+                [[h["date"](p["date"]), p["platform"], p["text"], p["url"] or ""] for p in data.published],
+                (14, 12, 44, 30))
     else:
-        write(t["published_none"])
-    write(t["performance_h"], 13, "B")
+        w.write(t["published_none"])
+
+
+def _performance(w: _Writer, data: ReportData, h: dict[str, Any]) -> None:
+    t = data.t
+    w.write(t["performance_h"], 13, "B")
     if data.performance:
-        table([t["platform"], t["measured"], t["impressions"], t["reach"], t["engagement"], t["pooled_rate"],
-               t["median_rate"]],
-              [[r["platform"] or t["total"], h["int"](r["posts"]), h["int"](r["impressions"]), h["int"](r["reach"]),
-                h["int"](r["engagement"]), h["pct"](r["pooled_rate"]), h["pct"](r["median_rate"])]
-               for r in data.performance])
-        write(t["performance_note"], 8)
+        w.table([t["platform"], t["measured"], t["impressions"], t["reach"], t["engagement"], t["pooled_rate"],
+                 t["median_rate"]],
+                [[r["platform"] or t["total"], h["int"](r["posts"]), h["int"](r["impressions"]), h["int"](r["reach"]),
+                  h["int"](r["engagement"]), h["pct"](r["pooled_rate"]), h["pct"](r["median_rate"])]
+                 for r in data.performance])
+        w.write(t["performance_note"], 8)
         if data.unmatched:
-            write(t["unmatched"].format(n=data.unmatched), 8)
+            w.write(t["unmatched"].format(n=data.unmatched), 8)
     else:
-        write(t["performance_none"])
+        w.write(t["performance_none"])
+
+
+def _charts(pdf: Any, data: ReportData) -> None:
     for title, png in data.charts.items():
         if pdf.get_y() > 200:
             pdf.add_page()
         pdf.image(io.BytesIO(png), w=150, alt_text=title)
         pdf.ln(3)
+
+
+def _rankings(w: _Writer, data: ReportData, h: dict[str, Any]) -> None:
+    """The top posts and the AI-versus-scratch comparison (each only when there is data)."""
+    t = data.t
     if data.top_posts:
-        write(t["top_h"], 13, "B")
-        table([t["platform"], "#", t["text"], t["origin"], t["impressions"], t["engagement"], t["rate"]],
-              [[f"{r['platform']} ({r['sample_size']})", r["rank"], r["text"] or r["url"] or "",
-                t["origins"][r["origin"]], h["int"](r["impressions"]), h["int"](r["engagement"]),
-                h["pct"](r["engagement_rate"])] for r in data.top_posts], (13, 4, 36, 13, 12, 12, 12))
+        w.write(t["top_h"], 13, "B")
+        w.table([t["platform"], "#", t["text"], t["origin"], t["impressions"], t["engagement"], t["rate"]],
+                [[f"{r['platform']} ({r['sample_size']})", r["rank"], r["text"] or r["url"] or "",
+                  t["origins"][r["origin"]], h["int"](r["impressions"]), h["int"](r["engagement"]),
+                  h["pct"](r["engagement_rate"])] for r in data.top_posts], (13, 4, 36, 13, 12, 12, 12))
     if data.origins:
-        write(t["origin_h"], 13, "B")
-        table([t["origin"], t["measured"], t["mean_rate"], t["median_rate"], t["pooled_rate"]],
-              [[t["origins"][r["origin"]], h["int"](r["posts"]), h["pct"](r["mean_rate"]), h["pct"](r["median_rate"]),
-                h["pct"](r["pooled_rate"])] for r in data.origins])
-    write(t["review_h"], 13, "B")
-    table(["", t["this_month"], t["to_date"]], [[t[r["label"]], r["month"], r["to_date"]] for r in data.review])
-    write(t["review_note"], 8)
-    write(t["ai_h"], 13, "B")
+        w.write(t["origin_h"], 13, "B")
+        w.table([t["origin"], t["measured"], t["mean_rate"], t["median_rate"], t["pooled_rate"]],
+                [[t["origins"][r["origin"]], h["int"](r["posts"]), h["pct"](r["mean_rate"]),
+                  h["pct"](r["median_rate"]), h["pct"](r["pooled_rate"])] for r in data.origins])
+
+
+def _review(w: _Writer, data: ReportData) -> None:
+    t = data.t
+    w.write(t["review_h"], 13, "B")
+    w.table(["", t["this_month"], t["to_date"]], [[t[r["label"]], r["month"], r["to_date"]] for r in data.review])
+    w.write(t["review_note"], 8)
+
+
+def _ai_usage(w: _Writer, data: ReportData, h: dict[str, Any]) -> None:
+    t = data.t
+    w.write(t["ai_h"], 13, "B")
     if data.ai_usage:
-        table([t["provider"], t["model"], t["drafts"], t["tokens_in"], t["tokens_out"], t["cost"]],
-              [[u["provider"] or t["total"], u["model"], h["int"](u["drafts"]), h["int"](u["tokens_in"]),
-                h["int"](u["tokens_out"]), h["money"](u["cost"])] for u in data.ai_usage])
-        write(t["cost_note"], 8)
+        w.table([t["provider"], t["model"], t["drafts"], t["tokens_in"], t["tokens_out"], t["cost"]],
+                [[u["provider"] or t["total"], u["model"], h["int"](u["drafts"]), h["int"](u["tokens_in"]),
+                  h["int"](u["tokens_out"]), h["money"](u["cost"])] for u in data.ai_usage])
+        w.write(t["cost_note"], 8)
     else:
-        write(t["ai_none"])
-    return bytes(pdf.output())
+        w.write(t["ai_none"])

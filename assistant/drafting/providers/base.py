@@ -31,9 +31,13 @@ class Provider:
 
     def __init__(self) -> None:
         self.last_usage = Usage()
+        # How the last stream ended, as the provider said: "stop" (finished), "length" (hit the token
+        # limit), another reason, or None when it ended without a finish signal (cut off).
+        self.last_finish: str | None = None
 
     def stream(self, messages: Sequence[Message], *, temperature: float = 0.7, max_tokens: int = 400) -> Iterator[str]:
         self.last_usage = Usage()
+        self.last_finish = None
         yield from self._stream(list(messages), temperature, max_tokens)
 
     def complete(self, messages: Sequence[Message], *, temperature: float = 0.7, max_tokens: int = 400) -> str:

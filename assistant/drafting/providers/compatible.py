@@ -8,13 +8,18 @@ ASSISTANT_LLM_MAX_RETRIES; every call has ASSISTANT_LLM_TIMEOUT. After the last 
 
 from __future__ import annotations
 
+import logging
 import socket
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlparse
 
+import httpx
+
 from assistant.drafting.providers.base import Message, Provider, Usage
 from assistant.errors import ConfigError, ProviderError
+
+log = logging.getLogger(__name__)
 
 
 class OpenAICompatibleProvider(Provider):
@@ -46,24 +51,33 @@ class OpenAICompatibleProvider(Provider):
         # pass max_tokens in the body too (DESIGN.md, "Pitfalls seen").
         kwargs = {"temperature": temperature, "max_completion_tokens": max_tokens,
                   "extra_body": {**self.extra_body, "max_tokens": max_tokens}}
+        received = 0
         try:
             for chunk in self._chat.stream(lc_messages, **kwargs):
                 usage = getattr(chunk, "usage_metadata", None)
                 if usage:
                     self.last_usage = Usage(usage.get("input_tokens", 0), usage.get("output_tokens", 0))
+                finish = (getattr(chunk, "response_metadata", None) or {}).get("finish_reason")
+                if finish:
+                    self.last_finish = str(finish)
                 text = chunk.content if isinstance(chunk.content, str) else ""
                 if text:
+                    received += 1
                     yield text
+        except (openai.APIConnectionError, httpx.HTTPError) as exc:
+            if received:  # the server answered, then the connection closed: a cut answer, not "unreachable"
+                log.warning("%s: the stream broke after %d pieces (%s)", self.name, received, type(exc).__name__)
+                self.last_finish = None
+                return
+            if isinstance(exc, openai.APITimeoutError):
+                raise ProviderError(f"{self.name} did not answer in time after retries; try again, or raise "
+                                    "ASSISTANT_LLM_TIMEOUT") from None
+            raise ProviderError(f"cannot reach {self.name} at {self.base_url or 'api.openai.com'} after retries; "
+                                "check the server is running and ASSISTANT_BASE_URL") from None
         except openai.AuthenticationError as exc:
             raise ConfigError(f"{self.name} rejected the API key ({_status(exc)}); check {self.key_setting}") from None
         except openai.NotFoundError:
             raise ConfigError(f"{self.name} does not know model '{self.model}'; set ASSISTANT_MODEL to one it serves") from None
-        except openai.APITimeoutError:
-            raise ProviderError(f"{self.name} did not answer in time after retries; try again, or raise "
-                                "ASSISTANT_LLM_TIMEOUT") from None
-        except openai.APIConnectionError:
-            raise ProviderError(f"cannot reach {self.name} at {self.base_url or 'api.openai.com'} after retries; "
-                                "check the server is running and ASSISTANT_BASE_URL") from None
         except openai.RateLimitError:
             raise ProviderError(f"{self.name} is rate-limiting requests (429) after retries; wait a minute and "
                                 "try again, or lower the number of variants") from None

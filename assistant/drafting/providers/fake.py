@@ -21,13 +21,15 @@ class FakeCall:
 class FakeProvider(Provider):
     """Deterministic; writes its text from the brief and the sources it was given.
 
-    `script` is a queue of exact replies used first (for testing repair rounds and the like);
-    `calls` logs every request, so tests can see exactly what reached the model.
+    `script` is a queue of exact replies used first (for testing repair rounds and the like), or an
+    exception to raise for that call; an entry may be `(text, finish)` to end that reply with another finish signal ("length", or None
+    for a stream cut off without one). `calls` logs every request, so tests can see exactly what
+    reached the model.
     """
 
     name = "fake"
 
-    def __init__(self, script: Sequence[str] = (), *, fail_with: Exception | None = None, delay: float = 0.0) -> None:
+    def __init__(self, script: Sequence[str | tuple[str, str | None] | Exception] = (), *, fail_with: Exception | None = None, delay: float = 0.0) -> None:
         super().__init__()
         self.model = "fake-echo-1"
         self.script = list(script)
@@ -39,7 +41,10 @@ class FakeProvider(Provider):
         self.calls.append(FakeCall(messages, temperature, max_tokens))
         if self.fail_with is not None:
             raise self.fail_with
-        text = self.script.pop(0) if self.script else self._compose(messages, temperature)
+        reply = self.script.pop(0) if self.script else self._compose(messages, temperature)
+        if isinstance(reply, Exception):  # a scripted failure for this call only
+            raise reply
+        text, finish = reply if isinstance(reply, tuple) else (reply, "stop")
         from assistant.text import tokens
 
         self.last_usage = Usage(sum(tokens.count(m["content"]) for m in messages), tokens.count(text), estimated=True)
@@ -47,6 +52,7 @@ class FakeProvider(Provider):
             if self.delay:
                 time.sleep(self.delay)
             yield piece
+        self.last_finish = finish
 
     @staticmethod
     def _compose(messages: list[Message], temperature: float) -> str:

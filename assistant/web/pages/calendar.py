@@ -103,7 +103,7 @@ with tab_schedule:
 
 with tab_best:
     with shown_errors():
-        for hint in planning.brand_best_times(svc.store, profile):
+        for hint in planning.brand_best_times(svc.knowledge, profile):
             label = svc.rules[hint.platform].label if hint.platform in svc.rules else hint.platform
             if hint.slots:
                 slots = ", ".join(f"{WEEKDAYS[s.weekday]} {s.hour:02d}:00 ({t('calendar.posts', n=s.posts)})"

@@ -37,7 +37,7 @@ def find(draft_id: str | None) -> Draft | None:
 def preview_html(text: str, platform: str) -> str:
     """The post as the platform shows it: hashtags highlighted, the 'see more' cut marked."""
 
-    def render(part: str, offset: int) -> str:
+    def render(part: str) -> str:
         out, pos = [], 0
         for tag, start, end in platforms.hashtags(part):
             out.append(html.escape(part[pos:start]))
@@ -49,11 +49,11 @@ def preview_html(text: str, platform: str) -> str:
     cut = platforms.see_more_preview(text, platform, svc.rules)
     if cut and cut[1]:
         shown, rest = cut
-        body = (f"{render(shown, 0)}<span style='color:#888'> … {html.escape(t('draft.see_more'))}</span>"
+        body = (f"{render(shown)}<span style='color:#888'> … {html.escape(t('draft.see_more'))}</span>"
                 f"<div style='color:#999;border-top:1px dashed #ccc;margin-top:6px;padding-top:4px'>"
-                f"{render(rest, len(shown))}</div>")
+                f"{render(rest)}</div>")
     else:
-        body = render(text, 0)
+        body = render(text)
     return (f"<div style='background:#fff;border:1px solid #e3e3e3;border-radius:10px;padding:12px 14px;"
             f"font-size:0.95rem;line-height:1.45;color:#111'>{body}</div>")
 
@@ -73,6 +73,8 @@ def render_card(d: Draft) -> None:
                    + (f" · {t('draft.repaired')}" if d.repaired else "")
                    + f" · {t('draft.tokens', prompt=d.prompt_tokens, completion=d.completion_tokens)}"
                    + (f" · ${d.cost_usd:.4f}" if d.cost_usd else "") + f" · {d.latency_ms / 1000:.1f} s")
+        if not d.complete:  # what arrived is shown, marked: never passed off as a whole draft
+            st.warning(t("draft.incomplete_prefix") + " " + d.incomplete_message(lang()), icon="✂️")
         show_violations(d.violations)
         with st.expander(t("draft.sources", n=len(d.sources))):
             if not d.sources:
@@ -95,14 +97,16 @@ def render_card(d: Draft) -> None:
             st.session_state["refine_target"] = d.id
             st.rerun()
         if d.id in sent:
-            c2.success(t("draft.sent", id=sent[d.id]))
-        elif c2.button(t("draft.send_to_review"), key=f"send-{d.id}", type="primary", width="stretch"):
+            c2.success(t("draft.kept_incomplete" if not d.complete else "draft.sent", id=sent[d.id]))
+        elif c2.button(t("draft.send_to_review" if d.complete else "draft.keep_incomplete"), key=f"send-{d.id}",
+                       type="primary" if d.complete else "secondary", width="stretch"):
             who = reviewer()
             if not who:
                 st.warning(t("draft.need_name"))
             else:
                 with shown_errors():
-                    item = svc.review.add_draft(d, by=who, submit=True, edited_text=edited if edited != d.text else None)
+                    item = svc.review.add_draft(d, by=who, submit=d.complete, keep_incomplete=not d.complete,
+                                                edited_text=edited if edited != d.text else None)
                     sent[d.id] = item.id
                     st.rerun()
 

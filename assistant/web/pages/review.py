@@ -88,6 +88,10 @@ if ids:
                           format_func=lambda i: f"#{i}")
     st.session_state["rq_item"] = chosen
     view = queue.get(chosen)
+    # What was on screen when a button was clicked is the previous run's item (this run reloaded it):
+    # decisions are taken on that version, so a change by someone else in between is never approved unseen.
+    shown_key = f"rq_shown_{view.id}"
+    shown = st.session_state.get(shown_key, (view.version, view.text))
     who = reviewer()
     st.divider()
     st.subheader(t("review.item", id=view.id, brand=brands.get(view.brand, view.brand),
@@ -162,20 +166,36 @@ if ids:
         if "approve" in actions and view.error_count:
             override = st.text_input(t("review.override"), key=f"rq_override_{view.id}",
                                      help=t("review.override_help"))
+        stale = st.session_state.get(f"rq_stale_{view.id}")
+        if stale:  # a decision on a text that changed meanwhile: both texts, nothing decided
+            st.error(t("review.decision_conflict", version=stale["theirs_version"], author=md(stale["author"])))
+            c1, c2 = st.columns(2)
+            c1.markdown(f"**{t('review.theirs')}**")
+            c1.text(stale["theirs"])
+            c2.markdown(f"**{t('review.you_saw')}**")
+            c2.text(stale["yours"])
         cols = st.columns(max(len(actions), 1))
         for col, action in zip(cols, actions):
             if col.button(t(f"action.{action}"), key=f"rq_{action}_{view.id}", disabled=not who,
                           type="primary" if action == "approve" else "secondary", width="stretch"):
-                with shown_errors():
+                seen_version, seen_text = shown
+                try:
                     if action == "submit":
-                        queue.submit(view.id, by=who)
+                        queue.submit(view.id, by=who, base_version=seen_version)
                     elif action == "approve":
-                        queue.approve(view.id, by=who, override_reason=override or None)
+                        queue.approve(view.id, by=who, override_reason=override or None, base_version=seen_version)
                     else:
-                        getattr(queue, action)(view.id, by=who, note=note)
-                    st.session_state.pop(f"rq_base_{view.id}", None)
-                    st.session_state.pop(f"rq_text_{view.id}", None)
+                        getattr(queue, action)(view.id, by=who, note=note, base_version=seen_version)
+                    for key in (f"rq_base_{view.id}", f"rq_text_{view.id}", f"rq_stale_{view.id}"):
+                        st.session_state.pop(key, None)
                     st.rerun()
+                except EditConflict as exc:
+                    st.session_state[f"rq_stale_{view.id}"] = {
+                        "theirs": exc.theirs.text, "theirs_version": exc.theirs.version, "author": exc.theirs.author,
+                        "yours": seen_text}
+                    st.rerun()
+                except AssistantError as exc:
+                    st.error(t("error.prefix", message=md(exc)))
 
     with tab_comments:
         for c in view.comments:
@@ -197,3 +217,4 @@ if ids:
             for r in view.revisions:
                 st.markdown(f"**v{r.number}** · {md(r.author)} · {r.created_at.strftime('%Y-%m-%d %H:%M')}")
                 st.text(r.text)
+    st.session_state[shown_key] = (view.version, view.text)  # what this run put on screen
