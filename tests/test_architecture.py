@@ -179,3 +179,10 @@ def test_functions_stay_short():
         found |= long_functions(path.read_text(encoding="utf-8"), _name(path))
     assert not found, (f"functions over {MAX_FUNCTION_LINES} lines (split them into well-named helpers): "
                        + "; ".join(f"{k} ({v} lines)" for k, v in sorted(found.items())))
+
+
+def test_declared_dependencies_equal_imported_ones():
+    """deptry (configured in pyproject.toml): nothing imported undeclared, nothing declared unused."""
+    deptry = Path(sys.executable).with_name("deptry")
+    done = subprocess.run([str(deptry), "."], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Optional
 
+import time
+
 import typer
 
 from assistant.cli import common
@@ -56,17 +58,22 @@ def ingest(
         targets = svc.brands() if all_brands else [svc.brand(brand)]
         reports = []
         for b in targets:
+            progress = Progress(b.slug)
             if posts or guidelines:
                 report = svc.knowledge.ingest_files(b, posts or [], guidelines or [],
-                                                    mapping=parse_mapping(mapping or []))
+                                                    mapping=parse_mapping(mapping or []), progress=progress)
             else:
-                report = svc.knowledge.index_brand(b, force=not if_stale, rebuild=rebuild)
+                report = svc.knowledge.index_brand(b, force=not if_stale, rebuild=rebuild, progress=progress)
+            progress.close()
             if report is None:
                 reports.append({"brand": b.slug, "status": "up to date"})
             else:
                 reports.append(report.as_dict())
     except AssistantError as exc:
         fail(str(exc))
+    except KeyboardInterrupt:
+        fail("interrupted: what was written so far is kept (batches are whole); run the same command again "
+             "to go on from there", 130)
     failed = any(r.get("errors") for r in reports)
     if as_json:
         print_json(reports if all_brands else reports[0])
@@ -146,3 +153,36 @@ def doctor(
         typer.echo("error: the index is not in step with the record; run `assistant doctor --repair` "
                    "(nothing recorded is lost: the index is rebuilt from the record)", err=True)
         raise typer.Exit(1)
+
+
+class Progress:
+    """Embedding progress on stderr for large files: done/total, rate and time left (every 2 s)."""
+
+    def __init__(self, brand: str, every: float = 2.0) -> None:
+        self.brand, self.every = brand, every
+        self.started = self.shown = time.monotonic()
+        self.printed = False
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if total < 500 or (now - self.shown < self.every and done < total):
+            return
+        self.shown = now
+        rate = done / max(now - self.started, 1e-6)
+        left = (total - done) / rate if rate else 0
+        typer.echo(f"\r{self.brand}: {done:,}/{total:,} embedded · {rate:,.0f}/s · {_duration(left)} left   ",
+                   err=True, nl=False)
+        self.printed = True
+
+    def close(self) -> None:
+        if self.printed:
+            typer.echo("", err=True)
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds >= 3600:
+        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+    if seconds >= 60:
+        return f"{seconds // 60} min {seconds % 60} s"
+    return f"{seconds} s"

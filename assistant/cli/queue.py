@@ -58,8 +58,15 @@ def _done(item: Any, as_json: bool) -> None:
 
 
 def _act(fn: Callable[[Any], Any], as_json: bool = False) -> None:
+    from assistant.review.schemas import EditConflict
+
     with _queue() as queue:
-        result = fn(queue)
+        try:
+            result = fn(queue)
+        except EditConflict as exc:  # a stale edit or decision: show what the item says now
+            typer.echo(f"error: {exc}\n--- the current text (v{exc.theirs.revision} by {exc.theirs.author}):\n"
+                       f"{exc.theirs.text}" + (f"\n--- yours:\n{exc.yours}" if exc.yours else ""), err=True)
+            raise typer.Exit(1) from None
     _done(result, as_json)
 
 

@@ -212,4 +212,7 @@ class KnowledgeState(Base):
 
     brand: Mapped[str] = mapped_column(String(64), primary_key=True)
     fingerprint: Mapped[str | None] = mapped_column(String(64))
+    # False until the documents of an index older than the record were copied into it (see
+    # `knowledge.index.IndexSync.adopt`): until then nothing may be deleted from that index.
+    adopted: Mapped[bool] = mapped_column(Boolean)
     updated_at: Mapped[datetime]

@@ -98,9 +98,7 @@ class IndexSync:
     def sync(self, brand: str) -> dict[str, int]:
         """Bring the brand's collection in step with the record: index pending rows (their vectors
         come from the embedding cache), delete what the record no longer holds."""
-        adopted = 0
-        if not self.record.known(brand) and self.store.has_collection(brand):
-            adopted = self.adopt(brand)
+        adopted = self.adopt(brand) if not self.record.adopted(brand) else 0
         indexed = 0
         while batch := self.record.pending(brand, BATCH):
             docs = [d for d, _ in batch]
@@ -115,6 +113,8 @@ class IndexSync:
 
     def rebuild(self, brand: str, progress: Progress | None = None) -> int:
         """Drop the brand's collection and index every recorded document again."""
+        if not self.record.adopted(brand):
+            self.adopt(brand)  # an older index's documents go into the record before it is dropped
         started = datetime.now(timezone.utc)
         with self.writing():
             self.store.drop(brand)
@@ -127,9 +127,15 @@ class IndexSync:
         return len(docs)
 
     def adopt(self, brand: str) -> int:
-        """An index from before the record existed: copy its documents into the record, as indexed."""
-        docs = [KnowledgeDoc(id=i, kind=str(m.get("kind", "post")), text=t, metadata=m)
-                for i, t, m in self.store.documents(brand, ["post", "guideline", "approved"])]
-        self.record.write(brand, add=docs)
-        self.record.mark_all_indexed(brand, datetime.now(timezone.utc))
+        """An index from before the record existed (uploads and exemplars lived only there): copy
+        the documents the record lacks into it, as indexed, once. Nothing is deleted before this."""
+        docs: list[KnowledgeDoc] = []
+        if self.store.has_collection(brand):
+            known = self.record.ids(brand)
+            docs = [KnowledgeDoc(id=i, kind=str(m.get("kind", "post")), text=t, metadata=m)
+                    for i, t, m in self.store.documents(brand, ["post", "guideline", "approved"]) if i not in known]
+        if docs:
+            version = self.record.write(brand, add=docs)
+            self.record.mark_indexed(brand, [(d.id, version) for d in docs])
+        self.record.set_adopted(brand)
         return len(docs)

@@ -115,9 +115,16 @@ class KnowledgeRecordStore:
         row = self.db.read(lambda s: s.get(KnowledgeState, brand))
         return row.fingerprint if row else None
 
-    def known(self, brand: str) -> bool:
-        """Whether the record has ever held this brand (else an older index may need adopting)."""
-        return self.db.read(lambda s: s.get(KnowledgeState, brand)) is not None
+    def adopted(self, brand: str) -> bool:
+        """Whether an index older than the record was copied into it (or there was none)."""
+        row = self.db.read(lambda s: s.get(KnowledgeState, brand))
+        return bool(row and row.adopted)
+
+    def set_adopted(self, brand: str) -> None:
+        def txn(s: Session) -> None:
+            self._ensure_state(s, brand).adopted = True
+
+        self.db.write(txn)
 
     # --- writes ---------------------------------------------------------------------------------
 
@@ -178,7 +185,7 @@ class KnowledgeRecordStore:
     def _ensure_state(s: Session, brand: str) -> KnowledgeState:
         state = s.get(KnowledgeState, brand)
         if state is None:
-            state = KnowledgeState(brand=brand, fingerprint=None, updated_at=_now())
+            state = KnowledgeState(brand=brand, fingerprint=None, adopted=False, updated_at=_now())
             s.add(state)
             s.flush()
         return state

@@ -27,7 +27,7 @@ def sidebar() -> bool:
         st.error(t("error.prefix", message=md(exc)))
         return False
     if not brands:
-        st.warning(t("sidebar.no_brands", path=svc.settings.brands_dir))
+        st.warning(t("sidebar.no_brands", path=md(svc.settings.brands_dir)))
         return False
     names = {b.slug: b.profile.name for b in brands}
     if st.session_state.get("brand") not in names:

@@ -90,7 +90,8 @@ def shown_errors() -> Iterator[None]:
 # Posts, guidelines, briefs, comments, profiles and model output are not ours: they are shown as
 # text, never as Markdown or HTML (an image, link or iframe in them must not load anything).
 
-_MD_INLINE = re.compile(r"([\\`*_\[\]<>!|~$&])")  # emphasis, code, links, images, HTML, tables, maths
+# `:` too: no `http://` autolink (it would swallow the escapes after it) and no `:emoji:`/`:red[...]`
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>!|~$&:])")  # emphasis, code, links, images, HTML, tables, maths
 _MD_LINE_START = re.compile(r"^(\s*)([#>+=-]|\d+[.)])", re.MULTILINE)  # headings, quotes, lists
 
 
@@ -100,6 +101,12 @@ def md(text: object) -> str:
     flat = _MD_INLINE.sub(r"\\\1", flat)
     flat = _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), flat)
     return flat.replace("\n", "  \n")
+
+
+def md_values(values: object) -> dict:
+    """The values of a catalogue message shown as Markdown: text escaped with `md`, numbers kept
+    (so a format such as `{n}` still works)."""
+    return {k: v if isinstance(v, (int, float)) else md(v) for k, v in dict(values or {}).items()}  # type: ignore[call-overload]
 
 
 def show_text(text: object, *, muted: bool = False) -> None:

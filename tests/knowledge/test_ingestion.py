@@ -168,3 +168,19 @@ def test_shared_posts_and_guidelines_index_with_real_model(real_services, networ
     again = real_services.knowledge.ingest_bytes("pa-test", src.read_bytes(), src.name)
     assert again.added == 0 and again.embedded == 0
     assert network_guard.attempts == []
+
+
+def test_an_index_older_than_the_record_is_adopted_not_deleted(services, brand):
+    """Installations from before the record kept uploads and exemplars only in Chroma: the first
+    sync copies them into the record instead of treating them as strays."""
+    from assistant.knowledge.parsing import KnowledgeDoc
+
+    old = KnowledgeDoc(id="old-upload-1", kind="post", text="Caricato prima del registro: lana cotta",
+                       metadata={"brand": "lana-test", "kind": "post", "platform": "x", "source": "vecchio.csv",
+                                 "key": "k-old"})
+    services.store.upsert("lana-test", [old], services.embedder.passages([old.text]))
+    services.knowledge.index_brand(brand)
+    assert "old-upload-1" in services.knowledge.record.ids("lana-test")
+    assert "old-upload-1" in services.store.all_ids("lana-test")
+    services.knowledge.index_brand(brand, rebuild=True)
+    assert "old-upload-1" in services.store.all_ids("lana-test")

@@ -4,14 +4,19 @@ Screenshots of each page go to test-artifacts/screenshots/."""
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -29,8 +34,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def app_url(tmp_path, brands_dir):
+@contextmanager
+def running_app(tmp_path: Path, brands_dir: Path) -> Iterator[str]:
+    """The app as a subprocess on a free loopback port, with the fake provider and embedding."""
     port = _free_port()
     env = {**os.environ, "ASSISTANT_HOME": str(tmp_path / "home"), "ASSISTANT_BRANDS_DIR": str(brands_dir),
            "ASSISTANT_PROVIDER": "fake", "ASSISTANT_EMBEDDING": "fake"}
@@ -39,21 +45,39 @@ def app_url(tmp_path, brands_dir):
                              "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
                             cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            pytest.fail("the app did not start: " + (tmp_path / "streamlit.log").read_text()[-2000:])
+        yield url
+    finally:
+        proc.terminate()
         try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("the app did not start: " + (tmp_path / "streamlit.log").read_text()[-2000:])
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture
+def app_url(tmp_path, brands_dir):
+    with running_app(tmp_path, brands_dir) as url:
+        yield url
+
+
+def _chromium(pw):
+    return pw.chromium.launch(
+        executable_path=CHROMIUM, headless=True,
+        args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+              "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"])
 
 
 def test_main_flow_in_chromium(app_url, tmp_path):
@@ -61,10 +85,7 @@ def test_main_flow_in_chromium(app_url, tmp_path):
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"])
+        browser = _chromium(pw)
         page = browser.new_page(viewport={"width": 1400, "height": 1800})
         page.set_default_timeout(60_000)
         page.goto(app_url)
@@ -131,3 +152,192 @@ def test_main_flow_in_chromium(app_url, tmp_path):
     for name in ("01-draft-empty", "02-drafts", "03-review", "04-approved", "04b-calendar", "05-library-upload",
                  "05-library", "06-insights"):
         assert (ARTIFACTS / f"{name}.png").stat().st_size > 10_000
+
+
+# --- foreign text never loads anything (issue 10) -----------------------------------------------
+
+class PixelServer:
+    """A loopback HTTP server that records the path of every request it receives."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+        paths = self.paths
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+                paths.append(self.path)
+                body = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00" \
+                       b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+                self.send_response(200)
+                self.send_header("Content-Type", "image/gif")
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Access-Control-Allow-Origin", "*")
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_POST = do_HEAD = do_GET
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> PixelServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def payloads(base: str, tag: str) -> str:
+    """Markdown and HTML that would fetch `base/pixel-<kind>-<tag>` if rendered, plus a script link."""
+    return (f"![x]({base}/pixel-md-{tag}) <img src=\"{base}/pixel-img-{tag}\"> "
+            f"<iframe src=\"{base}/pixel-frame-{tag}\"></iframe> "
+            f"<style>@import url({base}/pixel-css-{tag})</style> [link](javascript:alert(1))")
+
+
+def plant_payloads(brands_dir: Path, base: str) -> None:
+    """Bottega Pasubio's posts, a guideline heading and profile fields carry the payloads."""
+    import yaml
+
+    folder = brands_dir / "bottega-pasubio"
+    with (folder / "posts.csv").open(encoding="utf-8", newline="") as f:
+        header = next(csv.reader(f))
+    with (folder / "posts.csv").open("a", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=header)
+        for i, when in enumerate(("2025-10-02T18:30:00+02:00", "2025-10-09T18:30:00+02:00")):
+            writer.writerow({k: "" for k in header} | {
+                "posted_at": when, "platform": "instagram", "language": "it", "likes": "10", "comments": "1",
+                "shares": "0", "impressions": "100",
+                "text": f"Zafferano e ricamo in bottega, giornata {i}. {payloads(base, f'post{i}')}"})
+    guideline = sorted((folder / "guidelines").glob("*.md"))[0]
+    guideline.write_text(guideline.read_text(encoding="utf-8") + f"\n\n## ![h]({base}/pixel-heading) Zafferano\n\n"
+                         f"Quando parliamo di zafferano e ricamo restiamo concreti. {payloads(base, 'guideline')}\n",
+                         encoding="utf-8")
+    profile_file = folder / "brand.yaml"
+    profile = yaml.safe_load(profile_file.read_text(encoding="utf-8"))
+    profile["name"] = f"Bottega Pasubio ![n]({base}/pixel-name) <img src=\"{base}/pixel-name-img\">"
+    # short ones: the profile goes into every prompt, and a long one would leave no room for sources
+    profile["audience"] = profile["audience"] + f" <iframe src=\"{base}/pixel-frame-audience\"></iframe>"
+    profile["voice"] = profile["voice"] + f" <img src=\"{base}/pixel-img-voice\">"
+    profile["do"] = [*profile["do"], f"<style>@import url({base}/pixel-css-do)</style>"]
+    profile_file.write_text(yaml.safe_dump(profile, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+@pytest.fixture
+def pixel():
+    with PixelServer() as server:
+        yield server
+
+
+@pytest.fixture
+def payload_app_url(tmp_path, brands_dir, pixel):
+    plant_payloads(brands_dir, pixel.base)
+    with running_app(tmp_path, brands_dir) as url:
+        yield url
+
+
+def test_foreign_text_loads_nothing_in_chromium(payload_app_url, pixel):
+    """Posts, guideline headings, profile fields, the brief, the model's output, a comment and the
+    reviewer's name carry Markdown images, <img>, <iframe> and <style> pointing at a loopback pixel
+    server: every page shows them as text and the server hears nothing."""
+    from playwright.sync_api import expect, sync_playwright
+
+    base = pixel.base
+    seen: dict[str, str] = {}  # page -> its visible text
+
+    def settle(name: str) -> None:
+        page.wait_for_timeout(700)  # let any image, frame or style that would load try to
+        seen[name] = page.inner_text("body")
+
+    with sync_playwright() as pw:
+        browser = _chromium(pw)
+        page = browser.new_page(viewport={"width": 1400, "height": 1800})
+        page.set_default_timeout(60_000)
+        page.goto(payload_app_url)
+        expect(page.get_by_role("heading", name=re.compile(r"^Bozze per Bottega Pasubio"))).to_be_visible()
+        # the browser can reach the pixel server: so silence below means nothing tried
+        assert page.evaluate("url => fetch(url).then(r => r.status)", f"{base}/selftest") == 200
+        assert pixel.paths == ["/selftest"]
+
+        name = page.get_by_label("Il tuo nome")
+        name.fill(f"Giulia ![r]({base}/pixel-reviewer)")
+        name.press("Enter")
+        page.wait_for_timeout(500)
+        brief = page.get_by_placeholder("Scrivi il brief: di cosa parla il post?")
+        brief.fill(f"Giornata di zafferano e ricamo sabato in bottega {payloads(base, 'brief')}")
+        brief.press("Enter")
+        expect(page.get_by_text("Scritta da fake-echo-1 (fake)").first).to_be_visible()
+        page.get_by_text("Fonti usate").first.click()
+        expect(page.get_by_text("Zafferano e ricamo in bottega, giornata").first).to_be_visible()  # a source
+        settle("draft")
+
+        page.get_by_role("button", name="Invia in revisione").first.click()
+        expect(page.get_by_text("In revisione: elemento n. 1")).to_be_visible()
+        settle("draft-sent")
+
+        page.get_by_role("link", name="Revisione").click()
+        expect(page.get_by_role("heading", name="Coda di revisione")).to_be_visible()
+        expect(page.get_by_text("Elementi: 1")).to_be_visible()
+        page.get_by_role("tab", name=re.compile(r"^Commenti")).click()
+        comment = page.get_by_label("Aggiungi un commento")
+        comment.fill(f"Da rivedere {payloads(base, 'comment')}")
+        comment.press("Control+Enter")  # a text area's value reaches the app on Ctrl+Enter (or blur)
+        expect(page.get_by_role("button", name="Commenta")).to_be_enabled()
+        page.get_by_role("button", name="Commenta").click()
+        expect(page.get_by_role("tab", name="Commenti (1)")).to_be_visible()
+        page.get_by_role("tab", name=re.compile(r"^Commenti")).click()
+        expect(page.get_by_text("Da rivedere").first).to_be_visible()
+        settle("review-comments")
+        page.get_by_role("tab", name="Storico").click()
+        page.get_by_text(re.compile(r"^\d+ revisioni$")).first.click()
+        settle("review-history")
+
+        page.get_by_role("link", name="Libreria del brand").click()
+        expect(page.get_by_role("heading", name=re.compile(r"^Libreria di Bottega Pasubio"))).to_be_visible()
+        page.get_by_role("tab", name="Profilo").click()
+        settle("library-profile")
+        page.get_by_role("tab", name="Cosa vedrà il modello").click()
+        search = page.get_by_placeholder("es. laboratorio di maglia per principianti")
+        search.fill("zafferano ricamo bottega")
+        search.press("Enter")
+        expect(page.get_by_text("Zafferano e ricamo in bottega").first).to_be_visible()
+        settle("library-search")
+        page.get_by_role("radiogroup", name="Tipo").get_by_text("Linee guida").click()
+        expect(page.get_by_text("Quando parliamo di zafferano").first).to_be_visible()
+        settle("library-guidelines")
+
+        page.get_by_role("link", name="Calendario").click()
+        expect(page.get_by_role("heading", name="Calendario editoriale")).to_be_visible()
+        settle("calendar")
+
+        page.get_by_role("link", name="Risultati").click()
+        expect(page.get_by_role("heading", name="Risultati")).to_be_visible()
+        page.wait_for_timeout(1000)  # the charts draw
+        settle("insights")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "07-foreign-text.png"), full_page=True)
+        browser.close()
+
+    assert pixel.paths == ["/selftest"], f"content loaded resources: {pixel.paths}"
+    # ... and the payloads are on screen, as text
+    everything = "\n".join(seen.values())
+    assert f"![x]({base}/pixel-md-brief)" in seen["draft"]  # the brief, and the model's echo of it
+    assert f"![x]({base}/pixel-md-post0)" in seen["draft"]  # a source
+    assert f'<img src="{base}/pixel-img-comment">' in seen["review-comments"]
+    assert f"![r]({base}/pixel-reviewer)" in seen["review-comments"]
+    assert f"![n]({base}/pixel-name)" in seen["library-profile"]  # the brand's name in the title
+    assert f"<iframe src=\"{base}/pixel-frame-audience\"></iframe>" in seen["library-profile"]
+    assert f"<style>@import url({base}/pixel-css-do)</style>" in seen["library-profile"]
+    assert f"![x]({base}/pixel-md-post0)" in seen["library-search"] or \
+        f"![x]({base}/pixel-md-post1)" in seen["library-search"]
+    assert f"![h]({base}/pixel-heading)" in seen["library-guidelines"]  # a guideline's heading
+    assert f"<img src=\"{base}/pixel-img-guideline\">" in seen["library-guidelines"]
+    assert "[link](javascript:alert(1))" in everything
+    assert f"![n]({base}/pixel-name)" in seen["insights"]  # the scope radio's label

@@ -10,7 +10,7 @@ import streamlit as st
 
 from assistant.plan import calendar as planning
 from assistant.plan import exports
-from assistant.web.common import brand_slug, lang, reviewer, services, shown_errors, t
+from assistant.web.common import brand_slug, lang, md, md_values, reviewer, services, shown_errors, t
 
 svc = services()
 queue = svc.review
@@ -23,7 +23,7 @@ WEEKDAYS = [t(f"weekday.{i}") for i in range(7)]
 st.title(t("calendar.title"))
 c1, c2, c3 = st.columns([2, 2, 2])
 scope = c1.radio(t("insights.scope"), [slug, ALL], horizontal=True, key="cal_scope",
-                 format_func=lambda s: t("review.all") if s == ALL else brands[s].name)
+                 format_func=lambda s: t("review.all") if s == ALL else md(brands[s].name))  # radio labels are Markdown
 view = c2.radio(t("calendar.view"), ["week", "month"], horizontal=True, key="cal_view",
                 format_func=lambda v: t(f"calendar.{v}"))
 day = c3.date_input(t("calendar.date"), value=date.today(), key="cal_date", format="DD/MM/YYYY")
@@ -35,7 +35,7 @@ with shown_errors():
     for w in plan.warnings:
         readable = {**w.values, "brand": brands[w.brand].name if w.brand in brands else w.brand,
                     "platform": svc.rules[w.platform].label if w.platform in svc.rules else w.platform}
-        st.warning(planning.render(w.message_key, lang(), readable), icon="⏱️" if w.kind == "clash" else "📉")
+        st.warning(planning.render(w.message_key, lang(), md_values(readable)), icon="⏱️" if w.kind == "clash" else "📉")
     by_day: dict[date, list] = {}
     for e in plan.entries:
         by_day.setdefault(e.local.date(), []).append(e)
@@ -64,7 +64,7 @@ with shown_errors():
                     st.html(cell(d))
         current = date.fromordinal(current.toordinal() + 7)
     st.caption(t("calendar.count", n=len(plan.entries), start=f"{start:%d/%m}", end=f"{end:%d/%m/%Y}",
-                 tz=profile.timezone))
+                 tz=md(profile.timezone)))
 
 tab_schedule, tab_best, tab_export = st.tabs([t("calendar.tab_schedule"), t("calendar.tab_best"),
                                               t("calendar.tab_export")])
@@ -82,7 +82,7 @@ with tab_schedule:
                                                        for c in candidates if c.id == i))
         d1, d2 = st.columns(2)
         when_day = d1.date_input(t("calendar.day"), value=date.today(), key="cal_when_day", format="DD/MM/YYYY")
-        when_time = d2.time_input(t("calendar.time", tz=profile.timezone), value=time(18, 0), step=300,
+        when_time = d2.time_input(t("calendar.time", tz=md(profile.timezone)), value=time(18, 0), step=300,
                                   key="cal_when_time")
         if st.button(t("calendar.schedule"), key="cal_schedule", type="primary", disabled=not who):
             with shown_errors():
@@ -108,9 +108,9 @@ with tab_best:
             if hint.slots:
                 slots = ", ".join(f"{WEEKDAYS[s.weekday]} {s.hour:02d}:00 ({t('calendar.posts', n=s.posts)})"
                                   for s in hint.slots)
-                st.markdown(f"**{label}**: {slots} · {t('calendar.sample', n=hint.sample)}")
+                st.markdown(f"**{md(label)}**: {slots} · {t('calendar.sample', n=hint.sample)}")
             else:
-                st.caption(planning.render(hint.reason, lang(), hint.values) if hint.reason else label)
+                st.caption(planning.render(hint.reason, lang(), md_values(hint.values)) if hint.reason else md(label))
 
 with tab_export:
     fmt = st.selectbox(t("calendar.format"), list(exports.FORMATS), key="cal_fmt",
@@ -122,8 +122,9 @@ with tab_export:
     with shown_errors():
         data, report = exports.export(queue, profile, fmt, platform=platform)
         for problem in report.problems:
-            (st.error if problem.severity == "error" else st.warning)(problem.message(lang()))
+            (st.error if problem.severity == "error" else st.warning)(
+                planning.render(f"export.{problem.code}", lang(), md_values(problem.values)))
         if report.notes:
-            st.caption(report.notes)
+            st.caption(md(report.notes))
         st.download_button(t("calendar.download", n=len(report.item_ids)), data, key="cal_download",
                            file_name=report.filename, mime=report.media_type)

@@ -64,7 +64,7 @@ def render_card(d: Draft) -> None:
         head, meta = st.columns([3, 2])
         head.markdown(f"**{label(d.platform)}** · {t('draft.variant')} {d.variant}"
                       + (f" · _{t('draft.refined', instruction=md(d.instruction))}_" if d.instruction else ""))
-        meta.caption(t("draft.written_by", model=d.model, provider=d.provider)
+        meta.caption(t("draft.written_by", model=md(d.model), provider=md(d.provider))
                      + (f" · {t('draft.demo_model_short')}" if d.demo_model else ""))
         st.html(preview_html(d.text, d.platform))
         count = platforms.count(d.text, d.platform, svc.rules)
@@ -137,7 +137,7 @@ def stream_into(events, entry: dict) -> None:
 
 # --- page ---------------------------------------------------------------------------------------
 
-st.title(t("draft.title", brand=profile.name))
+st.title(t("draft.title", brand=md(profile.name)))
 with st.container(border=True):
     c1, c2, c3, c4 = st.columns([3, 2, 1.3, 1])
     default_platforms = profile.platforms[:2] or ["instagram"]

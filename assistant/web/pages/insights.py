@@ -3,12 +3,15 @@ provider/model, token cost per brand per month. Every chart has its table and a 
 
 from __future__ import annotations
 
+import csv
+
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from assistant.analytics import insights
-from assistant.web.common import brand_slug, services, shown_errors, t
+from assistant.plan.cells import neutralise_cell
+from assistant.web.common import brand_slug, md, services, shown_errors, t
 
 svc = services()
 ALL = "*"
@@ -16,7 +19,14 @@ brands = {b.slug: b.profile.name for b in svc.brands()}
 
 st.title(t("insights.title"))
 scope = st.radio(t("insights.scope"), [brand_slug(), ALL], horizontal=True, key="ins_scope",
-                 format_func=lambda s: t("review.all") if s == ALL else brands[s])
+                 format_func=lambda s: t("review.all") if s == ALL else md(brands[s]))  # radio labels are Markdown
+
+
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    """The table as CSV, every text cell (and header) neutralised against spreadsheet formulas."""
+    safe = df.map(lambda v: neutralise_cell(v) if isinstance(v, str) else v)
+    safe.columns = [neutralise_cell(c) for c in safe.columns]
+    return safe.to_csv(index=False, quoting=csv.QUOTE_ALL).encode("utf-8")
 
 
 def section(title: str, key: str, rows: list[dict], chart) -> None:
@@ -28,7 +38,7 @@ def section(title: str, key: str, rows: list[dict], chart) -> None:
     st.altair_chart(chart(df), width="stretch")
     with st.expander(t("insights.table")):
         st.dataframe(df, hide_index=True, width="stretch")
-        st.download_button(t("insights.csv"), df.to_csv(index=False).encode("utf-8"), file_name=f"{key}.csv",
+        st.download_button(t("insights.csv"), csv_bytes(df), file_name=f"{key}.csv",
                            mime="text/csv", key=f"csv-{key}")
 
 
@@ -80,7 +90,7 @@ report_lang = r2.radio(t("draft.language"), ["it", "en"], horizontal=True, key="
                        index=0 if st.session_state.get("ui_lang", "it") == "it" else 1)
 fmt = r3.radio(t("calendar.format"), ["pdf", "html"], horizontal=True, key="rep_fmt")
 report_brand = brand_slug() if scope == ALL else scope
-if r4.button(t("report.build", brand=brands[report_brand]), key="rep_build", type="primary"):
+if r4.button(t("report.build", brand=md(brands[report_brand])), key="rep_build", type="primary"):
     from assistant.analytics import report
 
     with shown_errors(), st.spinner(t("report.building")):

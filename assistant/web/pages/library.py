@@ -15,7 +15,7 @@ slug = brand_slug()
 brand = svc.brand(slug)
 p = brand.profile
 
-st.title(t("library.title", brand=p.name))
+st.title(t("library.title", brand=md(p.name)))
 counts = svc.knowledge.counts(slug)
 st.caption(t("brand.indexed", posts=counts["posts"], chunks=counts["guideline_chunks"])
            + (f" · {t('library.approved', n=counts['approved'])}" if counts["approved"] else ""))
@@ -53,7 +53,7 @@ with tab_upload:
     if posts_file is not None:
         raw = posts_file.getvalue()
         if len(raw) > svc.settings.max_upload_bytes:
-            st.error(t("library.too_big", name=posts_file.name, mb=f"{len(raw) / 1e6:.1f}", limit=f"{limit_mb:g}"))
+            st.error(t("library.too_big", name=md(posts_file.name), mb=f"{len(raw) / 1e6:.1f}", limit=f"{limit_mb:g}"))
         else:
             try:
                 sniffed = sniff_posts(raw, posts_file.name)
@@ -61,7 +61,7 @@ with tab_upload:
                 sniffed = None
                 st.error(t("error.prefix", message=md(exc)))
             if sniffed is not None:
-                st.caption(t("library.detected", encoding=sniffed.encoding, delimiter=repr(sniffed.delimiter)))
+                st.caption(t("library.detected", encoding=md(sniffed.encoding), delimiter=md(repr(sniffed.delimiter))))
                 options = ["—", *sniffed.header]
                 mapping: dict[str, str] = {}
                 cols = st.columns(3)
@@ -139,7 +139,7 @@ with tab_search:
         with shown_errors():
             results = svc.retriever.retrieve(slug, query, k=5, kind=kind)
             if not results:
-                st.info(t("search.none", slug=slug))
+                st.info(t("search.none", slug=md(slug)))
             for r in results:
                 m = r.metadata
                 where = m.get("heading") or f"{m.get('platform', '')} · {str(m.get('posted_at', ''))[:10]}"

@@ -94,7 +94,7 @@ if ids:
     shown = st.session_state.get(shown_key, (view.version, view.text))
     who = reviewer()
     st.divider()
-    st.subheader(t("review.item", id=view.id, brand=brands.get(view.brand, view.brand),
+    st.subheader(t("review.item", id=view.id, brand=md(brands.get(view.brand, view.brand)),
                    platform=svc.rules[view.platform].label))
     st.caption(f"{state_label(view.state)} · {t('review.version', version=view.version)} · "
                f"{t('review.revisions', n=len(view.revisions))} · {t('review.brief')}: {md(view.brief)}")
@@ -103,7 +103,7 @@ if ids:
 
     v0 = view.revisions[0]
     left, right = st.columns(2)
-    left.markdown(f"**{t('review.v0', model=v0.model or '?')}**")
+    left.markdown(f"**{t('review.v0', model=md(v0.model or '?'))}**")
     left.text(v0.text)
     right.markdown(f"**{t('review.current', n=view.current_revision)}**")
     right.html(diff_html(view.diff))
@@ -123,7 +123,7 @@ if ids:
             st.session_state[text_key] = view.text
         conflict = st.session_state.get(f"rq_conflict_{view.id}")
         if conflict:
-            st.error(t("review.conflict", version=conflict["theirs_version"], author=conflict["author"]))
+            st.error(t("review.conflict", version=conflict["theirs_version"], author=md(conflict["author"])))
             c1, c2 = st.columns(2)
             c1.markdown(f"**{t('review.theirs')}**")
             c1.text(conflict["theirs"])

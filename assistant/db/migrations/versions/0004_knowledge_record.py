@@ -42,6 +42,7 @@ def upgrade() -> None:
         "knowledge_brands",
         sa.Column("brand", sa.String(64), primary_key=True),
         sa.Column("fingerprint", sa.String(64), nullable=True),
+        sa.Column("adopted", sa.Boolean(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     )
 
