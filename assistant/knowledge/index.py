@@ -105,11 +105,19 @@ class IndexSync:
             self.put(brand, docs, self.embed(docs))
             self.record.mark_indexed(brand, [(d.id, when) for d, when in batch])
             indexed += len(batch)
-        orphans = sorted(self.store.all_ids(brand) - self.record.ids(brand)) if self.store.has_collection(brand) else []
+        # Then by ids, whatever the flags say: a store can lose what it had acknowledged (a process
+        # killed while Chroma wrote, seen in the crash tests), so missing rows are indexed again.
+        recorded = self.record.ids(brand)
+        in_index = self.store.all_ids(brand) if self.store.has_collection(brand) else set()
+        missing = sorted(recorded - in_index)
+        for i in range(0, len(missing), BATCH):
+            docs = self.record.documents(brand, ids=missing[i:i + BATCH])
+            self.put(brand, docs, self.embed(docs))
+        orphans = sorted(in_index - recorded)
         if orphans:
             with self.writing():
                 self.store.delete(brand, orphans)
-        return {"adopted": adopted, "indexed": indexed, "removed": len(orphans)}
+        return {"adopted": adopted, "indexed": indexed + len(missing), "removed": len(orphans)}
 
     def rebuild(self, brand: str, progress: Progress | None = None) -> int:
         """Drop the brand's collection and index every recorded document again."""

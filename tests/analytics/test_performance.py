@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from assistant.analytics import performance as perf
-from assistant.analytics.performance.matching import PREFIX_MIN_CHARS, TEXT_THRESHOLD
+from assistant.analytics.performance.matching import TEXT_THRESHOLD
 from assistant.errors import IngestError
 from assistant.db.models import PerformanceRecord
 from assistant.review import ReviewQueue

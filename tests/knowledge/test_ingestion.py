@@ -184,3 +184,18 @@ def test_an_index_older_than_the_record_is_adopted_not_deleted(services, brand):
     assert "old-upload-1" in services.store.all_ids("lana-test")
     services.knowledge.index_brand(brand, rebuild=True)
     assert "old-upload-1" in services.store.all_ids("lana-test")
+
+
+def test_sync_puts_back_what_the_store_lost_and_drops_strays(services, brand):
+    """The index is brought to the record by ids, not only by the pending flags."""
+    from assistant.knowledge.parsing import KnowledgeDoc
+
+    services.knowledge.index_brand(brand)
+    recorded = services.knowledge.record.ids("lana-test")
+    lost = sorted(recorded)[:2]
+    services.store.delete("lana-test", lost)  # acknowledged once, gone now (as a killed writer can leave it)
+    stray = KnowledgeDoc(id="stray", kind="post", text="non nel registro", metadata={"kind": "post"})
+    services.store.upsert("lana-test", [stray], services.embedder.passages([stray.text]))
+    done = services.knowledge.index.sync("lana-test")
+    assert done["indexed"] == 2 and done["removed"] == 1
+    assert services.store.all_ids("lana-test") == recorded
