@@ -42,7 +42,7 @@ with tab_profile:
         st.markdown(f"**{t('brand.pillars')}**\n\n" + "\n".join(f"- {md(x)}" for x in p.pillars))
     st.markdown(f"**{t('brand.banned')}**: " + ", ".join(md(w) for w in p.banned_words))
     st.markdown(f"**{t('brand.hashtags')}**: " + md(" ".join(p.required_hashtags + p.hashtags)))
-    st.markdown(f"**{t('brand.platforms')}**: {', '.join(p.platforms)} · **{t('brand.emoji')}**: "
+    st.markdown(f"**{t('brand.platforms')}**: {md(', '.join(p.platforms))} · **{t('brand.emoji')}**: "
                 f"{t('emoji.' + p.emoji, max=p.emoji_max)} · **{t('brand.four_eyes')}**: "
                 f"{t('common.yes') if p.four_eyes else t('common.no')}")
 
