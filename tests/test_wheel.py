@@ -11,16 +11,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import sysconfig
-import time
-import urllib.request
 import zipfile
 from pathlib import Path
 
 import pytest
+
+from tests.utils.processes import free_port, healthy, stop
 
 REPO = Path(__file__).resolve().parent.parent
 BRAND = "bottega-pasubio"
@@ -44,12 +43,6 @@ def _run(cmd: list[str], *, cwd: Path, env: dict[str, str], timeout: float = 120
     result = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     assert result.returncode == 0, f"{cmd[1:]} exited {result.returncode}\n{result.stdout}\n{result.stderr}"
     return result
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _venv_site_packages(venv: Path) -> Path:
@@ -163,29 +156,15 @@ def test_installed_wheel_runs_the_cli_and_the_app(wheel: Path, tmp_path: Path):
     assert "Bottega Pasubio" in rendered, rendered
 
     # `assistant app`: the server comes up and answers its health check.
-    port = _free_port()
+    port = free_port()
     log = (tmp_path / "app.log").open("w+", encoding="utf-8")
     app = subprocess.Popen([exe, "app", "--port", str(port)], cwd=work, env=env, stdout=log,
                            stderr=subprocess.STDOUT)
     try:
-        deadline, status = time.monotonic() + 60, None
-        while time.monotonic() < deadline and app.poll() is None:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as response:
-                    status = response.status
-                    if status == 200:
-                        break
-            except OSError:
-                pass
-            time.sleep(0.5)
+        up = healthy(f"http://127.0.0.1:{port}/_stcore/health", app)
         log.flush()
         log.seek(0)
-        assert status == 200, f"no health on port {port} (exit {app.poll()}):\n{log.read()}"
+        assert up, f"no health on port {port} (exit {app.poll()}):\n{log.read()}"
     finally:
-        app.terminate()
-        try:
-            app.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            app.kill()
-            app.wait(timeout=5)
+        stop(app)
         log.close()

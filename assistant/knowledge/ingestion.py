@@ -70,7 +70,7 @@ class KnowledgeBase:
     # --- ingestion ------------------------------------------------------------------------------
 
     def ingest_parsed(self, slug: str, parsed: ParsedFile, report: IngestReport | None = None,
-                      progress: Progress | None = None) -> IngestReport:
+                      progress: Progress | None = None, *, sync: bool = True) -> IngestReport:
         """Write one parsed file: new documents batch by batch (record, then index), then fresh
         metadata and the documents they replace in one transaction, then the index catches up."""
         report = report or IngestReport(brand=slug)
@@ -93,7 +93,8 @@ class KnowledgeBase:
         report.embedded += (self.embedder.calls - before) if before is not None else len(new_docs)
         if meta_updates or stale:
             self.record.write(slug, metadata=meta_updates, remove=stale)
-        self.index.sync(slug)
+        if sync:  # a caller ingesting several files syncs once, after the last
+            self.index.sync(slug)
         report.added += len(new_docs)
         report.updated += len(meta_updates)
         report.unchanged += len(docs) - len(new_docs) - len(meta_updates)
@@ -112,7 +113,7 @@ class KnowledgeBase:
 
     def ingest_bytes(self, slug: str, raw: bytes, source: str, *, kind: str | None = None,
                      mapping: Mapping[str, str] | None = None, report: IngestReport | None = None,
-                     progress: Progress | None = None) -> IngestReport:
+                     progress: Progress | None = None, sync: bool = True) -> IngestReport:
         """Parse then write one uploaded file. Raises IngestError before writing if the file is bad."""
         if self.max_bytes is not None and len(raw) > self.max_bytes:
             from assistant.errors import IngestError
@@ -120,7 +121,7 @@ class KnowledgeBase:
             raise IngestError(f"{source}: {len(raw) / 1e6:.1f} MB is over the {self.max_bytes / 1e6:g} MB "
                               "limit; split the file or raise ASSISTANT_MAX_UPLOAD_MB")
         parsed = parse_file(raw, brand=slug, source=source, kind=kind, mapping=mapping)
-        return self.ingest_parsed(slug, parsed, report, progress)
+        return self.ingest_parsed(slug, parsed, report, progress, sync=sync)
 
     def ingest_files(self, brand: Brand, posts: Sequence[Path] = (), guidelines: Sequence[Path] = (), *,
                      mapping: Mapping[str, str] | None = None, progress: Progress | None = None) -> IngestReport:
@@ -133,10 +134,11 @@ class KnowledgeBase:
         for path, kind in [*((p, "guideline") for p in guidelines), *((p, "post") for p in posts)]:
             try:
                 raw = read_file(Path(path), self.max_bytes)
-                self.ingest_bytes(brand.slug, raw, Path(path).name, kind=kind,
+                self.ingest_bytes(brand.slug, raw, Path(path).name, kind=kind, sync=False,
                                   mapping=mapping if kind == "post" else None, report=report, progress=progress)
             except AssistantError as exc:
                 report.errors.append(str(exc))
+        self.index.sync(brand.slug)
         return report
 
     # --- keeping the index fresh ----------------------------------------------------------------
@@ -153,9 +155,15 @@ class KnowledgeBase:
     def is_stale(self, brand: Brand) -> bool:
         """The brand folder's files changed since they were last ingested whole, or the index
         lags behind the record."""
-        if self.record.fingerprint(brand.slug) != self.fingerprint(brand):
-            return True
-        return self.record.has_pending(brand.slug) or not self.store.has_collection(brand.slug)
+        return self._staleness(brand, self.fingerprint(brand)) is not None
+
+    def _staleness(self, brand: Brand, fingerprint: str) -> str | None:
+        """"files" (changed since the last whole ingest), "index" (behind the record) or None."""
+        if self.record.fingerprint(brand.slug) != fingerprint:
+            return "files"
+        if self.record.has_pending(brand.slug) or not self.store.has_collection(brand.slug):
+            return "index"
+        return None
 
     def index_brand(self, brand: Brand, *, force: bool = False, rebuild: bool = False,
                     progress: Progress | None = None) -> IngestReport | None:
@@ -164,14 +172,16 @@ class KnowledgeBase:
         if rebuild:
             self.index.rebuild(brand.slug, progress)
             force = True  # and read the brand's own files again
-        if not force and not self.is_stale(brand):
+        fingerprint = self.fingerprint(brand)  # reads every file of the brand folder: once
+        stale = "files" if force else self._staleness(brand, fingerprint)
+        if stale is None:
             return None
-        if self.record.fingerprint(brand.slug) == self.fingerprint(brand) and not force:
+        if stale == "index":
             self.index.sync(brand.slug)  # only the index lagged: no file to read again
             return IngestReport(brand=brand.slug)
         report = self.ingest_files(brand, progress=progress)
         if not report.errors:
-            self.record.set_fingerprint(brand.slug, self.fingerprint(brand))
+            self.record.set_fingerprint(brand.slug, fingerprint)
         if self.store.unsearchable_exemplars(brand.slug):
             # Seen with the embedded store: an exemplar written by another process can drop out of
             # the vector index when a later write compacts it. The record has it: rebuild.

@@ -34,6 +34,7 @@ import numpy as np
 
 from assistant.knowledge.embeddings import Embedder
 from assistant.knowledge.vectorstore import Hit, VectorStore
+from assistant.text.snippets import snippet
 
 Kind = Literal["post", "guideline", "all"]
 PERF_WEIGHT = 0.03
@@ -56,8 +57,7 @@ class Source:
 
     @property
     def snippet(self) -> str:
-        text = " ".join(self.text.split())
-        return text if len(text) <= 160 else text[:157] + "..."
+        return snippet(self.text, 160, "...")
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "kind": self.kind, "score": round(self.score, 4),

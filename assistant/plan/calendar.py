@@ -25,6 +25,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from assistant.errors import InvalidRequest
+from assistant.text.snippets import snippet
 
 DEFAULT_TZ = "Europe/Rome"
 CLASH_WINDOW_MINUTES = 120
@@ -165,18 +166,13 @@ class CalendarEntry:
                 "published_url": self.published_url}
 
 
-def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[:limit - 1].rstrip() + "…"
-
-
 def entry_of(item: Any, tz: str) -> CalendarEntry | None:
     when = (item.published_at if item.state == "published" else None) or item.scheduled_for
     if when is None:
         return None
     when = when.astimezone(timezone.utc)
     return CalendarEntry(item_id=item.id, brand=item.brand, platform=item.platform, state=item.state, at=when,
-                         local=to_local(when, tz), tz=tz, snippet=snippet(item.text), version=item.version,
+                         local=to_local(when, tz), tz=tz, snippet=snippet(item.text, SNIPPET_CHARS), version=item.version,
                          published_url=item.published_url)
 
 

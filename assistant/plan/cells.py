@@ -3,7 +3,9 @@ writes (scheduler files and the generic one) goes through `neutralise_cell`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
 
 # OWASP, "CSV Injection" (https://owasp.org/www-community/attacks/CSV_Injection): a spreadsheet that
 # opens a CSV may run a cell as a formula when it begins with `=`, `+`, `-`, `@`, a tab (0x09) or a
@@ -50,3 +52,14 @@ def neutralise_cell(value: object) -> str:
 def neutralised(cells: Iterable[object]) -> list[str]:
     """`neutralise_cell` of each cell: one CSV row."""
     return [neutralise_cell(c) for c in cells]
+
+
+def rows_csv(rows: Sequence[Mapping[str, object]]) -> bytes:
+    """Rows of a table (the same keys each) as a UTF-8 CSV: header and cells neutralised, every cell
+    quoted. For tables the app offers as downloads."""
+    columns = list(rows[0]) if rows else []
+    out = io.StringIO()
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    writer.writerow(neutralised(columns))
+    writer.writerows(neutralised(row.get(c) for c in columns) for row in rows)
+    return out.getvalue().encode("utf-8")

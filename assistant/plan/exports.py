@@ -30,6 +30,7 @@ from typing import Any
 from assistant.plan import calendar as planning
 from assistant.plan.cells import needs_neutralising, neutralised
 from assistant.errors import AssistantError, InvalidRequest
+from assistant.text.snippets import snippet
 from assistant.text.urls import safe_link
 
 EVENT_MINUTES = 15
@@ -190,7 +191,7 @@ def to_scheduler_csv(items: Sequence[Any], fmt: SchedulerFormat, *, tz: str) -> 
 
 def _summary(item: Any, labels: Mapping[str, str]) -> str:
     words = " ".join(item.text.split()[:8])
-    words = planning.snippet(words, 60)
+    words = snippet(words, 60)
     return f"{'✓ ' if item.state == 'published' else ''}{labels.get(item.platform, item.platform.title())}: {words}"
 
 

@@ -31,9 +31,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
+
+from assistant.review.states import APPROVED_STATES
 from rapidfuzz.distance import Levenshtein
 
-APPROVED_STATES = frozenset({"approved", "scheduled", "published"})
 GROUP_KEYS = ("brand", "platform", "provider", "model", "prompt_version")
 
 

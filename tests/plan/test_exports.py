@@ -414,3 +414,16 @@ def test_ics_url_is_only_ever_http(queue, two_posts, url):
     row = next(r for r in csv.DictReader(io.StringIO(exports.export(queue, LANA, "csv")[0].decode("utf-8-sig")))
                if r["id"] == str(first.id))
     assert row["published_url"] == cells.neutralise_cell(url)
+
+
+def test_table_downloads_are_neutralised_too():
+    """The app's table downloads (insights) go through the same cells as the exports."""
+    import csv as _csv
+    import io as _io
+
+    from assistant.plan.cells import rows_csv
+
+    data = rows_csv([{"=model": "=HYPERLINK(\"http://x\")", "items": 3, "rate": None}])
+    header, row = list(_csv.reader(_io.StringIO(data.decode("utf-8"))))
+    assert header == ["'=model", "items", "rate"] and row == ["'=HYPERLINK(\"http://x\")", "3", ""]
+    assert rows_csv([]) == b"\r\n"

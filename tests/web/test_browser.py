@@ -8,18 +8,17 @@ import csv
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+
+from tests.utils.processes import free_port, healthy, stop
 
 from tests.conftest import REPO
 
@@ -28,16 +27,10 @@ ARTIFACTS = REPO / "test-artifacts" / "screenshots"
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def running_app(tmp_path: Path, brands_dir: Path) -> Iterator[str]:
     """The app as a subprocess on a free loopback port, with the fake provider and embedding."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "ASSISTANT_HOME": str(tmp_path / "home"), "ASSISTANT_BRANDS_DIR": str(brands_dir),
            "ASSISTANT_PROVIDER": "fake", "ASSISTANT_EMBEDDING": "fake"}
     log = (tmp_path / "streamlit.log").open("w")
@@ -46,24 +39,11 @@ def running_app(tmp_path: Path, brands_dir: Path) -> Iterator[str]:
                             cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.3)
-        else:
+        if not healthy(f"{url}/_stcore/health", proc):
             pytest.fail("the app did not start: " + (tmp_path / "streamlit.log").read_text()[-2000:])
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop(proc)
         log.close()
 
 

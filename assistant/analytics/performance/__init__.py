@@ -50,12 +50,13 @@ never overwritten by an older measurement.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from assistant.analytics.performance.matching import (Matcher, Target, normalize_for_match, normalize_url,
+from assistant.analytics.performance.matching import (Match, Matcher, Target, normalize_for_match, normalize_url,
                                                       platform_of_url, similarity)
 from assistant.analytics.performance.ranking import ai_vs_scratch, summarize, top_posts
 from assistant.analytics.performance.reading import (PerfRow, guess_mapping, parse_performance_csv, rate)

@@ -3,14 +3,12 @@ provider/model, token cost per brand per month. Every chart has its table and a 
 
 from __future__ import annotations
 
-import csv
-
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from assistant.analytics import insights
-from assistant.plan.cells import neutralise_cell
+from assistant.plan.cells import rows_csv
 from assistant.web.common import brand_slug, md, services, shown_errors, t
 
 svc = services()
@@ -22,13 +20,6 @@ scope = st.radio(t("insights.scope"), [brand_slug(), ALL], horizontal=True, key=
                  format_func=lambda s: t("review.all") if s == ALL else md(brands[s]))  # radio labels are Markdown
 
 
-def csv_bytes(df: pd.DataFrame) -> bytes:
-    """The table as CSV, every text cell (and header) neutralised against spreadsheet formulas."""
-    safe = df.map(lambda v: neutralise_cell(v) if isinstance(v, str) else v)
-    safe.columns = [neutralise_cell(c) for c in safe.columns]
-    return safe.to_csv(index=False, quoting=csv.QUOTE_ALL).encode("utf-8")
-
-
 def section(title: str, key: str, rows: list[dict], chart) -> None:
     st.subheader(title)
     if not rows:
@@ -38,7 +29,7 @@ def section(title: str, key: str, rows: list[dict], chart) -> None:
     st.altair_chart(chart(df), width="stretch")
     with st.expander(t("insights.table")):
         st.dataframe(df, hide_index=True, width="stretch")
-        st.download_button(t("insights.csv"), csv_bytes(df), file_name=f"{key}.csv",
+        st.download_button(t("insights.csv"), rows_csv(rows), file_name=f"{key}.csv",
                            mime="text/csv", key=f"csv-{key}")
 
 

@@ -34,6 +34,22 @@ def diff_html(ops: list[dict[str, str]]) -> str:
             + " ".join(out) + "</div>")
 
 
+def conflict_of(exc: EditConflict, yours: str) -> dict:
+    """What a conflict dialog shows: the item as it is now, and the text this reviewer had."""
+    return {"theirs": exc.theirs.text, "theirs_version": exc.theirs.version, "author": exc.theirs.author,
+            "yours": yours}
+
+
+def show_conflict(conflict: dict, message: str, yours_label: str) -> None:
+    """Both texts side by side, as text, under the message that nothing was saved."""
+    st.error(t(message, version=conflict["theirs_version"], author=md(conflict["author"])))
+    c1, c2 = st.columns(2)
+    c1.markdown(f"**{t('review.theirs')}**")
+    c1.text(conflict["theirs"])
+    c2.markdown(f"**{t(yours_label)}**")
+    c2.text(conflict["yours"])
+
+
 def state_label(state: str) -> str:
     return t(f"state.{state}")
 
@@ -123,12 +139,7 @@ if ids:
             st.session_state[text_key] = view.text
         conflict = st.session_state.get(f"rq_conflict_{view.id}")
         if conflict:
-            st.error(t("review.conflict", version=conflict["theirs_version"], author=md(conflict["author"])))
-            c1, c2 = st.columns(2)
-            c1.markdown(f"**{t('review.theirs')}**")
-            c1.text(conflict["theirs"])
-            c2.markdown(f"**{t('review.yours')}**")
-            c2.text(conflict["yours"])
+            show_conflict(conflict, "review.conflict", "review.yours")
             merged = st.text_area(t("review.merge"), value=conflict["yours"], key=f"rq_merge_{view.id}", height=160)
             if st.button(t("review.save_merged"), key=f"rq_save_merged_{view.id}", type="primary", disabled=not who):
                 with shown_errors():
@@ -147,9 +158,7 @@ if ids:
                     st.session_state.pop(text_key, None)
                     st.rerun()
                 except EditConflict as exc:
-                    st.session_state[f"rq_conflict_{view.id}"] = {
-                        "theirs": exc.theirs.text, "theirs_version": exc.theirs.version, "author": exc.theirs.author,
-                        "yours": text}
+                    st.session_state[f"rq_conflict_{view.id}"] = conflict_of(exc, text)
                     st.rerun()
                 except AssistantError as exc:
                     st.error(t("error.prefix", message=md(exc)))
@@ -168,12 +177,7 @@ if ids:
                                      help=t("review.override_help"))
         stale = st.session_state.get(f"rq_stale_{view.id}")
         if stale:  # a decision on a text that changed meanwhile: both texts, nothing decided
-            st.error(t("review.decision_conflict", version=stale["theirs_version"], author=md(stale["author"])))
-            c1, c2 = st.columns(2)
-            c1.markdown(f"**{t('review.theirs')}**")
-            c1.text(stale["theirs"])
-            c2.markdown(f"**{t('review.you_saw')}**")
-            c2.text(stale["yours"])
+            show_conflict(stale, "review.decision_conflict", "review.you_saw")
         cols = st.columns(max(len(actions), 1))
         for col, action in zip(cols, actions):
             if col.button(t(f"action.{action}"), key=f"rq_{action}_{view.id}", disabled=not who,
@@ -190,9 +194,7 @@ if ids:
                         st.session_state.pop(key, None)
                     st.rerun()
                 except EditConflict as exc:
-                    st.session_state[f"rq_stale_{view.id}"] = {
-                        "theirs": exc.theirs.text, "theirs_version": exc.theirs.version, "author": exc.theirs.author,
-                        "yours": seen_text}
+                    st.session_state[f"rq_stale_{view.id}"] = conflict_of(exc, seen_text)
                     st.rerun()
                 except AssistantError as exc:
                     st.error(t("error.prefix", message=md(exc)))
