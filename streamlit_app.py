@@ -1,6 +1,10 @@
 """Copydesk's web app: `streamlit run streamlit_app.py` from a checkout (`make run` does this),
-or `assistant app` from an installed package. The app itself lives in `assistant/web/`."""
+or `assistant app` from an installed package. The app lives in `assistant/web/` (the pages in
+`app.py`, Copydesk's own routes and start-up checks in `server.py`); `streamlit run` finds `app`
+below by reading this file."""
 
-from assistant.web.app import main
+import streamlit as st
 
-main()
+from assistant.web.server import SCRIPT, lifespan, routes
+
+app = st.App(SCRIPT, routes=routes(), lifespan=lifespan)

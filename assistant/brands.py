@@ -49,9 +49,23 @@ class BrandProfile(BaseModel):
     platforms: list[str] = Field(default_factory=list)
     timezone: str = "Europe/Rome"
     four_eyes: bool = False
+    # Who must approve, in order: `[internal]` (default) or `[internal, client]` (the client
+    # approves after an internal approver, through a share link or a client account).
+    approval: list[Literal["internal", "client"]] = Field(default_factory=lambda: ["internal"])
     cadence: dict[str, int] = Field(
         default_factory=dict, description="Target posts per week by platform (planning)."
     )
+
+    @field_validator("approval")
+    @classmethod
+    def _check_approval(cls, value: list[str]) -> list[str]:
+        if value not in (["internal"], ["internal", "client"]):
+            raise ValueError("approval is [internal] or [internal, client] (the client approves last)")
+        return value
+
+    @property
+    def client_stage(self) -> bool:
+        return "client" in self.approval
 
     @field_validator("language")
     @classmethod

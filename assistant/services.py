@@ -18,6 +18,9 @@ from assistant.settings import Settings, load_settings
 from assistant.knowledge.vectorstore import VectorStore
 
 if TYPE_CHECKING:  # drafting pulls in the LLM stack: imported on first use only
+    from assistant.accounts import Actor, Directory
+    from assistant.accounts.sessions import Sessions
+    from assistant.accounts.shares import ShareLinks
     from assistant.drafting.drafter import Drafter
     from assistant.platforms import PlatformRule
     from assistant.drafting.providers import Provider
@@ -67,13 +70,15 @@ class Services:
 
         return get_rules(self.settings.platform_overrides)
 
-    def drafter(self, provider: Provider | None = None) -> Drafter:
+    def drafter(self, provider: Provider | None = None, *, actor: Actor | None = None) -> Drafter:
+        """A drafter; with `actor`, every draft and refinement checks their role on the brand."""
         from assistant.drafting.drafter import Drafter
         from assistant.drafting.pricing import price_table
 
         return Drafter(retriever=self.retriever, provider=provider or self.provider,
                        prices=price_table(self.settings), rules=self.rules, load_brand=self.brand,
-                       prompt_budget=self.settings.prompt_budget, max_output_tokens=self.settings.max_output_tokens)
+                       prompt_budget=self.settings.prompt_budget, max_output_tokens=self.settings.max_output_tokens,
+                       actor=actor)
 
     @cached_property
     def review(self) -> ReviewQueue:
@@ -82,8 +87,41 @@ class Services:
 
         return ReviewQueue.from_services(self)
 
-    def brands(self) -> list[Brand]:
-        return [self.brand(slug) for slug in list_brand_slugs(self.settings.brands_dir)]
+    @property
+    def people(self) -> Directory:
+        """Users and roles, in the same database as the queue."""
+        return self.review.people
+
+    @cached_property
+    def secret(self) -> str:
+        from assistant.accounts.secret import load_secret
+
+        configured = self.settings.session_secret
+        return load_secret(self.settings.home, configured.get_secret_value() if configured else None)
+
+    @cached_property
+    def sessions(self) -> Sessions:
+        from assistant.accounts.sessions import Sessions
+
+        return Sessions(self.people, self.secret, hours=self.settings.session_hours)
+
+    @cached_property
+    def shares(self) -> ShareLinks:
+        from assistant.accounts.shares import ShareLinks
+
+        return ShareLinks(self.people, self.secret)
+
+    def share_url(self, token: str) -> str:
+        return f"{self.settings.public_url}/client/{token}"
+
+    def brands(self, actor: Actor | None = None) -> list[Brand]:
+        """Every brand, or with `actor` the brands they hold a role on ("all brands" = all of theirs)."""
+        slugs = list_brand_slugs(self.settings.brands_dir)
+        if actor is not None:
+            from assistant.accounts import visible_brands
+
+            slugs = visible_brands(actor, slugs)
+        return [self.brand(slug) for slug in slugs]
 
     def brand(self, slug: str) -> Brand:
         """The brand's profile, parsed again only when its brand.yaml changes (every page run and

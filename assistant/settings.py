@@ -84,6 +84,14 @@ class Settings(BaseSettings):
 
     pdf_font: Path | None = Field(default=None, description="A .ttf for PDF reports; default Debian's DejaVu Sans.")
 
+    # Accounts and sign-in (assistant/accounts).
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 30, description="How long a sign-in lasts.")
+    session_secret: SecretStr | None = Field(
+        default=None, description="Signs session cookies and share links; the same on every replica. Default: "
+                                  "a file made in home with 0600 permissions.")
+    public_url: str = Field(default="http://localhost:8501", description="The app's address as people reach it "
+                                                                         "(share links are made with it).")
+
     # Ingestion limits.
     max_upload_mb: float = Field(default=20.0, gt=0)
 
@@ -102,6 +110,13 @@ class Settings(BaseSettings):
                 "ASSISTANT_EMBEDDING=openai needs OPENAI_API_KEY; set it or use ASSISTANT_EMBEDDING=local"
             )
         return self
+
+    @field_validator("public_url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("use the address people open, starting with http:// or https://")
+        return value.rstrip("/")
 
     @property
     def chroma_dir(self) -> Path:

@@ -71,11 +71,11 @@ def interactions(repeat: int) -> dict:
         conv = at.session_state["conversations"]["bottega-pasubio"]
         draft_id = conv[-1]["drafts"][0]["id"]
         timed("send_to_review", lambda: at.button(key=f"send-{draft_id}").click().run())
-        timed("open_review_page", lambda: at.switch_page("assistant/web/pages/review.py").run())
+        timed("open_review_page", lambda: at.switch_page("views/review.py").run())
         item = at.session_state["rq_item"]
         timed("approve", lambda: at.button(key=f"rq_approve_{item}").click().run())
-        timed("open_insights", lambda: at.switch_page("assistant/web/pages/insights.py").run())
-        timed("open_library", lambda: at.switch_page("assistant/web/pages/library.py").run())
+        timed("open_insights", lambda: at.switch_page("views/insights.py").run())
+        timed("open_library", lambda: at.switch_page("views/library.py").run())
         timed("switch_language", lambda: at.sidebar.radio(key="ui_lang").set_value("en").run())
     return {name: {"p50_ms": round(statistics.median(v), 1), "max_ms": round(max(v), 1)} for name, v in timings.items()}
 

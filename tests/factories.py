@@ -19,6 +19,7 @@ from assistant.review import ReviewQueue
 PG_URL = os.environ.get("ASSISTANT_TEST_DATABASE_URL")
 PG_SKIP = "PostgreSQL: set ASSISTANT_TEST_DATABASE_URL=postgresql+psycopg://user@host/throwaway_db to run"
 FOUR_EYES_BRANDS = {"strict-brand"}
+CLIENT_STAGE_BRANDS = {"client-brand"}  # approval: [internal, client]
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 
 
@@ -33,7 +34,7 @@ def fake_validator(text: str, *, platform: str, brand: str, language: str | None
 
 
 def fake_policy(slug: str) -> SimpleNamespace:
-    return SimpleNamespace(four_eyes=slug in FOUR_EYES_BRANDS)
+    return SimpleNamespace(four_eyes=slug in FOUR_EYES_BRANDS, client_stage=slug in CLIENT_STAGE_BRANDS)
 
 
 class Clock:
@@ -59,13 +60,32 @@ def make_draft(text: str = "Oggi apriamo la bottega a Schio con una festa", *, b
                            "metadata": {"platform": "instagram"}}], **extra)
 
 
+# The people of the tests: approvers on every brand (approver includes every editor action), so
+# that `by="Ada"` names an active user; the permission tests make their own narrower users.
+PEOPLE = ("Ada", "Bea", "Cris", "Dario", "Marco")
+
+
+def add_people(queue, people=PEOPLE, role: str = "approver"):
+    """An administrator ("root") and `people` with `role` on all brands, in the queue's database."""
+    directory = queue.people
+    if directory.count() == 0:
+        directory.add("root", name="Root Admin", grants=[("admin", None)])
+    root = directory.actor("root")
+    known = {u.username for u in directory.list()}
+    for name in people:
+        if name.lower() not in known:
+            directory.add(name.lower(), name=name, grants=[(role, None)], by=root)
+    return queue
+
+
 def drop_review_tables(url: str) -> None:
     from sqlalchemy import create_engine, text
 
     engine = create_engine(url)
     with engine.begin() as conn:
-        for table in ("knowledge_docs", "knowledge_brands", "performance", "review_audit", "review_comments", "review_revisions", "review_items",
-                      "alembic_version"):
+        for table in ("knowledge_docs", "knowledge_brands", "performance", "review_audit", "review_comments",
+                      "review_revisions", "share_links", "auth_sessions", "auth_events", "user_roles", "review_items",
+                      "users", "alembic_version"):
             conn.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
     engine.dispose()
 
@@ -89,7 +109,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def queue(db_url, clock):
-    q = ReviewQueue(db_url, validator=fake_validator, brand_policy=fake_policy, clock=clock)
+    q = add_people(ReviewQueue(db_url, validator=fake_validator, brand_policy=fake_policy, clock=clock))
     yield q
     q.close()
 
@@ -97,8 +117,8 @@ def queue(db_url, clock):
 @pytest.fixture
 def sqlite_queue(tmp_path):
     """A queue on a SQLite file with a test clock, for tests that are not about storage backends."""
-    q = ReviewQueue(f"sqlite:///{tmp_path}/review.db", validator=fake_validator, brand_policy=fake_policy,
-                    clock=Clock())
+    q = add_people(ReviewQueue(f"sqlite:///{tmp_path}/review.db", validator=fake_validator, brand_policy=fake_policy,
+                               clock=Clock()))
     yield q
     q.close()
 

@@ -28,7 +28,7 @@ EXPECTED = (
     f"assistant/data/brands/{BRAND}/brand.yaml",
     "assistant/analytics/report/templates/report.html.j2",
     "assistant/web/app.py",
-    "assistant/web/pages/draft.py",
+    "assistant/web/views/draft.py",
     "assistant/locales/it.py",
 )
 # Not part of a build: state, caches, local environments, tests and benchmarks.

@@ -13,9 +13,10 @@ from typing import Any
 from assistant.review.queries import Fact, ReviewReader
 
 
-def facts(queue: ReviewReader, *, brand: str | None = None) -> list[Fact]:
-    """Every item with its v0's provenance and the whole cost of its AI revisions."""
-    return queue.facts(brand=brand)
+def facts(queue: ReviewReader, *, brand: str | None = None, actor: Any = None) -> list[Fact]:
+    """Every item with its v0's provenance and the whole cost of its AI revisions (with `actor`:
+    of the brands where they may see costs)."""
+    return queue.facts(brand=brand, actor=actor)
 
 
 def _group(rows: Iterable[Fact], key: Callable[[Fact], Any]) -> dict[Any, list[Fact]]:

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from assistant.cli import draft, knowledge, perf, plan, queue, report, server
+from assistant.cli import draft, knowledge, perf, plan, queue, report, server, share, users
 from assistant.errors import AssistantError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Copydesk: brand-voice drafting desk.")
@@ -19,6 +19,8 @@ app.command()(draft.draft)
 app.add_typer(queue.queue_app, name="queue")
 app.add_typer(plan.plan_app, name="plan")
 app.add_typer(perf.perf_app, name="perf")
+app.add_typer(users.users_app, name="users")
+app.command("share")(share.share)
 app.command("report")(report.report)
 app.command("app")(server.app_command)
 app.command("demo")(server.demo)

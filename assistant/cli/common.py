@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, Optional
 
 import typer
 
-By = Annotated[str, typer.Option("--by", help="Your name: recorded on every change.")]
+By = Annotated[str, typer.Option("--by", help="Your username: an active user with the right role on the brand "
+                                               "(`assistant users list`); recorded on every change.")]
+# Reads: the operator of the machine sees everything (they hold the database); `--as USER` shows
+# only what that user may see.
+As = Annotated[Optional[str], typer.Option("--as", help="Show only what this user may see.")]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 

@@ -1,7 +1,9 @@
 """`assistant queue ...`: the review queue from the command line (the same calls the UI makes).
 
-Every command that changes something needs `--by NAME` (recorded on the audit log). Errors go
-to stderr with a non-zero exit; `--json` prints what the library returns.
+Every command that changes something needs `--by USERNAME`: an active user whose role on the
+brand allows it (checked by the library, recorded with their id). Reads show everything to the
+machine's operator, or only what a user may see with `--as USERNAME`. Errors go to stderr with a
+non-zero exit; `--json` prints what the library returns.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from assistant.cli import common
-from assistant.cli.common import By, Json, fail, print_json
+from assistant.cli.common import As, By, Json, fail, print_json
 from assistant.errors import AssistantError
 
 queue_app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -79,12 +81,13 @@ def list_(
     archived: Annotated[bool, typer.Option("--archived", help="Archived items instead.")] = False,
     page: Annotated[int, typer.Option("--page", min=1)] = 1,
     per_page: Annotated[int, typer.Option("--per-page", min=1, max=200)] = 50,
+    as_user: As = None,
     as_json: Json = False,
 ) -> None:
     """Items, newest first."""
     with _queue() as queue:
         result = queue.list(state=state, brand=brand, platform=platform, assignee=assignee, archived=archived,
-                            page=page, per_page=per_page)
+                            page=page, per_page=per_page, actor=as_user)
     if as_json:
         print_json(result.model_dump(mode="json") | {"pages": result.pages})
         return
@@ -96,10 +99,10 @@ def list_(
 
 
 @queue_app.command()
-def show(item_id: int, as_json: Json = False, lang: UiLanguage = "it") -> None:
+def show(item_id: int, as_json: Json = False, lang: UiLanguage = "it", as_user: As = None) -> None:
     """One item: revisions, diff v0 -> current, comments, audit log."""
     with _queue() as queue:
-        view = queue.get(item_id)
+        view = queue.get(item_id, actor=as_user)
     if as_json:
         data = view.model_dump(mode="json")
         for rev, dumped in zip(view.revisions, data["revisions"]):
@@ -182,6 +185,20 @@ def request_changes(item_id: int, by: By, note: Note, base_version: SeenVersion 
     _act(lambda q: q.request_changes(item_id, by=by, note=note, base_version=base_version), as_json)
 
 
+@queue_app.command("client-approve")
+def client_approve(item_id: int, by: By, note: Annotated[Optional[str], typer.Option("--note")] = None,
+                   base_version: SeenVersion = ..., as_json: Json = False) -> None:
+    """The client's approval (a user with the client role, the item shared with their e-mail)."""
+    _act(lambda q: q.client_approve(item_id, by=by, note=note, base_version=base_version), as_json)
+
+
+@queue_app.command("client-request-changes")
+def client_request_changes(item_id: int, by: By, note: Note, base_version: SeenVersion = ...,
+                           as_json: Json = False) -> None:
+    """The client sends the item back with what to change."""
+    _act(lambda q: q.client_request_changes(item_id, by=by, note=note, base_version=base_version), as_json)
+
+
 @queue_app.command()
 def reopen(item_id: int, by: By, note: Note, base_version: BaseVersion = None, as_json: Json = False) -> None:
     """Take an approved item back into review."""
@@ -227,12 +244,13 @@ def metrics(
     platform: Annotated[Optional[str], typer.Option("--platform")] = None,
     group_by: Annotated[str, typer.Option("--by", help="Comma-separated: brand, platform, provider, model, "
                                                        "prompt_version.")] = "brand",
+    as_user: As = None,
     as_json: Json = False,
 ) -> None:
     """Human-edit metrics: share of AI text kept, edit distance, time to approval, approval rates."""
     keys = tuple(k.strip() for k in group_by.split(",") if k.strip())
     with _queue() as queue:
-        result = queue.metrics(brand=brand, platform=platform, group_by=keys)
+        result = queue.metrics(brand=brand, platform=platform, group_by=keys, actor=as_user)
     if as_json:
         print_json(result.model_dump(mode="json"))
         return

@@ -62,6 +62,7 @@ class Item(Base):
     current_revision: Mapped[int] = mapped_column(Integer)
     archived: Mapped[bool] = mapped_column(Boolean)
     created_by: Mapped[str] = mapped_column(String(NAME))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", name="fk_review_items_created_by_id"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     # Metrics inputs, set when they happen (see assistant/review_metrics.py).
@@ -94,6 +95,7 @@ class Revision(Base):
     number: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
     author: Mapped[str] = mapped_column(String(NAME))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", name="fk_review_revisions_author_id"))
     created_at: Mapped[datetime]
     violations: Mapped[list[Any]]
     sources: Mapped[list[Any] | None]
@@ -114,6 +116,7 @@ class Comment(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("review_items.id"), index=True)
     author: Mapped[str] = mapped_column(String(NAME))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", name="fk_review_comments_author_id"))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
 
@@ -126,6 +129,7 @@ class AuditEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("review_items.id"), index=True)
     actor: Mapped[str] = mapped_column(String(NAME))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", name="fk_review_audit_actor_id"))
     at: Mapped[datetime]
     action: Mapped[str] = mapped_column(String(32))
     from_state: Mapped[str | None] = mapped_column(String(24))
@@ -216,3 +220,85 @@ class KnowledgeState(Base):
     # `knowledge.index.IndexSync.adopt`): until then nothing may be deleted from that index.
     adopted: Mapped[bool] = mapped_column(Boolean)
     updated_at: Mapped[datetime]
+
+
+# --- accounts ----------------------------------------------------------------------------------
+# People and what they may do (`assistant.accounts`). Every name the queue records has a user id
+# beside it; names from before accounts read "(legacy) Name" and have no id (migration 0005).
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(NAME))
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)  # lower case
+    password_hash: Mapped[str | None] = mapped_column(String(255))  # argon2id; None: OpenID Connect only
+    active: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime]
+    last_login_at: Mapped[datetime | None]
+    locked_until: Mapped[datetime | None]
+
+
+class UserRole(Base):
+    """A role on one brand, or on every brand (`brand == "*"`)."""
+
+    __tablename__ = "user_roles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    role: Mapped[str] = mapped_column(String(16))
+    brand: Mapped[str] = mapped_column(String(64))
+    granted_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("user_id", "role", "brand", name="uq_user_roles_user_role_brand"),)
+
+
+class AuthSession(Base):
+    """A signed-in browser: the cookie carries a random token, only its sha256 is stored."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    via: Mapped[str] = mapped_column(String(16))  # password | oidc
+    address: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class AuthEvent(Base):
+    """Append-only: sign-ins, failures, locks, sign-outs, and changes to accounts and share links."""
+
+    __tablename__ = "auth_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime]
+    action: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # whom it is about
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # who did it (None: the person signing in)
+    address: Mapped[str | None] = mapped_column(String(64))
+    data: Mapped[dict[str, Any] | None]
+
+    __table_args__ = (Index("ix_auth_events_user", "user_id", "action", "at"),)
+
+
+class ShareLink(Base):
+    """A client approval link for some items of one brand; the token is stored as its sha256."""
+
+    __tablename__ = "share_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    brand: Mapped[str] = mapped_column(String(64))
+    item_ids: Mapped[list[Any]]
+    to_name: Mapped[str] = mapped_column(String(NAME))
+    to_email: Mapped[str | None] = mapped_column(String(254))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    __table_args__ = (Index("ix_share_links_brand", "brand", "id"), Index("ix_share_links_email", "to_email"))

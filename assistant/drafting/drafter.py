@@ -12,6 +12,8 @@ from datetime import datetime, timezone
 from typing import Literal
 
 
+from assistant.accounts.permissions import require
+from assistant.accounts.schemas import Actor
 from assistant.brands import Brand
 from assistant.drafting import prompts
 from assistant.drafting.pricing import PriceTable
@@ -39,7 +41,8 @@ class _Generation:
 class Drafter:
     def __init__(self, *, retriever: Retriever, provider: Provider, prices: PriceTable,
                  rules: dict[str, platforms.PlatformRule], load_brand, prompt_budget: int = 2000,
-                 max_output_tokens: int = 400) -> None:
+                 max_output_tokens: int = 400, actor: Actor | None = None) -> None:
+        self.actor = actor  # who asks: must hold a role that drafts on the brand (None: the library's own use)
         self.retriever = retriever
         self.provider = provider
         self.prices = prices
@@ -55,6 +58,8 @@ class Drafter:
 
     def stream(self, request: DraftRequest) -> Iterator[DraftEvent]:
         """Drafts for every platform x variant, streamed token by token."""
+        if self.actor is not None:
+            require(self.actor, "draft", request.brand)
         brand: Brand = self.load_brand(request.brand)
         language = (request.language or brand.profile.language).lower()
         if language not in LANGUAGE_NAMES:
@@ -82,6 +87,8 @@ class Drafter:
         brand context and the conversation so far."""
         if not instruction.strip():
             raise InvalidRequest("the refinement instruction is empty: say what to change (e.g. 'più breve')")
+        if self.actor is not None:
+            require(self.actor, "draft", draft.brand)
         brand = self.load_brand(draft.brand)
         rule = self.rules[draft.platform]
         template = prompts.load("refine")

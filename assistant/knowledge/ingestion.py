@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from assistant.accounts.permissions import require
+from assistant.accounts.schemas import Actor
 from assistant.brands import Brand
 from assistant.knowledge.embeddings import Embedder
 from assistant.errors import AssistantError
@@ -113,8 +115,11 @@ class KnowledgeBase:
 
     def ingest_bytes(self, slug: str, raw: bytes, source: str, *, kind: str | None = None,
                      mapping: Mapping[str, str] | None = None, report: IngestReport | None = None,
-                     progress: Progress | None = None, sync: bool = True) -> IngestReport:
-        """Parse then write one uploaded file. Raises IngestError before writing if the file is bad."""
+                     progress: Progress | None = None, sync: bool = True, by: Actor | None = None) -> IngestReport:
+        """Parse then write one uploaded file. Raises IngestError before writing if the file is bad.
+        With `by`, they must hold a role with library uploads on the brand."""
+        if by is not None:
+            require(by, "library", slug)
         if self.max_bytes is not None and len(raw) > self.max_bytes:
             from assistant.errors import IngestError
 

@@ -7,7 +7,8 @@
   compare-and-swap UPDATE in the same transaction that writes the revision and the audit event
   (`review.store`). A change based on a stale version writes nothing and raises `EditConflict`,
   which carries both texts: no silent overwrite, no lost update, across threads and processes.
-- Every change takes `by` (a person's name), recorded on its audit event.
+- Every change takes `by`: the acting `accounts.Actor` (or an active user's username), whose
+  role on the brand is checked here (`accounts.permissions`) and whose id is recorded.
 - The queue owns its sessions: one short transaction per public method; only pydantic schemas
   (`review.schemas`) leave it.
 """
@@ -22,12 +23,13 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from assistant.accounts.permissions import require
+from assistant.accounts.schemas import Actor
 from assistant.db.models import Comment, Item, Revision
 from assistant.errors import IllegalTransition, InvalidRequest
 from assistant.platforms.checks import as_violations
 from assistant.review import metrics as rm
-from assistant.review.hooks import BrandPolicy, Exemplars, Validator
-from assistant.review.queries import ReviewReader
+from assistant.review.wiring import WiredReader
 from assistant.review.schemas import ApprovalBlocked, CommentPublic, FourEyesRequired, ItemPublic
 from assistant.review.states import NOTE_REQUIRED, TRANSITIONS, allowed_actions
 from assistant.review.store import utcnow
@@ -39,77 +41,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def _name(by: str) -> str:
-    name = " ".join((by or "").split())
-    if not name:
-        raise InvalidRequest("by: say who is doing this (your name); it is recorded on every change")
-    if name.lower().startswith("ai:"):
-        raise InvalidRequest("by: names starting with 'ai:' are reserved for the model that wrote a draft")
-    if len(name) > 200:
-        raise InvalidRequest("by: a name is at most 200 characters")
-    return name
-
-
 def _required(value: str | None, what: str) -> str:
     if not value or not value.strip():
         raise InvalidRequest(f"{what}: write it (it is kept in the audit log)")
     return value.strip()
 
 
-class ReviewQueue(ReviewReader):
-    """The queue over one database URL (migrated with `alembic upgrade head` when opened).
-
-    `validator`, `brand_policy` and `exemplars` are the seams to the rest of the app
-    (`review.hooks`); left out, the first two load brands from `settings` (or the environment),
-    and approvals add no exemplar.
-    """
-
-    def __init__(self, url: str, *, validator: Validator | None = None, brand_policy: BrandPolicy | None = None,
-                 exemplars: Exemplars | None = None, settings: Settings | None = None,
-                 clock: Callable[[], datetime] = utcnow, migrate: bool = True) -> None:
-        super().__init__(url, clock=clock, migrate=migrate)
-        self._settings = settings
-        self._validator = validator
-        self._brand_policy = brand_policy
-        self.exemplars = exemplars
-
-    @classmethod
-    def open(cls, settings: Settings, **kwargs: Any) -> ReviewQueue:
-        """The queue at `settings.db_url` (ASSISTANT_DATABASE_URL or the SQLite file in home)."""
-        return cls(settings.db_url, settings=settings, **kwargs)
-
-    @classmethod
-    def from_services(cls, services: Any, **kwargs: Any) -> ReviewQueue:
-        """Wired like the app: brands from the services, approvals become exemplars."""
-        from assistant.review.hooks import KnowledgeExemplars, platform_validator
-
-        kwargs.setdefault("brand_policy", lambda slug: services.brand(slug).profile)
-        kwargs.setdefault("validator", platform_validator(lambda slug: services.brand(slug).profile,
-                                                          lambda: services.rules))
-        kwargs.setdefault("exemplars", KnowledgeExemplars(lambda: services.knowledge))
-        return cls.open(services.settings, **kwargs)
-
-    @property
-    def settings(self) -> Settings:
-        if self._settings is None:
-            from assistant.settings import load_settings
-
-            self._settings = load_settings()
-        return self._settings
-
-    def validate(self, text: str, *, platform: str, brand: str, language: str | None) -> list[dict[str, Any]]:
-        if self._validator is None:
-            from assistant.review.hooks import settings_validator
-
-            self._validator = settings_validator(self.settings)
-        return self._validator(text, platform=platform, brand=brand, language=language)
-
-    def four_eyes(self, brand: str) -> bool:
-        if self._brand_policy is None:
-            from assistant.review.hooks import settings_brand_policy
-
-            self._brand_policy = settings_brand_policy(self.settings)
-        return bool(getattr(self._brand_policy(brand), "four_eyes", False))
+class ReviewQueue(WiredReader):
+    """The queue: every change, one short transaction each (reads and wiring: `WiredReader`)."""
 
     # --- the building blocks of every change ----------------------------------------------------
 
@@ -126,20 +65,23 @@ class ReviewQueue(ReviewReader):
                 f"the allowed actions are: {', '.join(allowed_actions(item.state))}")
         return moves[item.state] if moves is not None else item.state
 
-    def _move(self, item_id: int, action: str, *, by: str, base_version: int | None = None, note: str | None = None,
-              data: dict[str, Any] | None = None, values: Callable[[Item], dict[str, Any]] | None = None,
+    def _move(self, item_id: int, action: str, *, by: Actor | str, base_version: int | None = None,
+              note: str | None = None, data: dict[str, Any] | None = None,
+              values: Callable[[Item], dict[str, Any]] | None = None,
               inside: Callable[[Session, Item, ItemPublic], None] | None = None) -> ItemPublic:
-        """A state change: check, compare-and-swap, audit (and `inside`, e.g. the exemplar); one transaction."""
-        by = _name(by)
+        """A state change: permission, check, compare-and-swap, audit (and `inside`, e.g. the
+        exemplar); one transaction."""
+        actor = self.actor(by)
         if action in NOTE_REQUIRED:
             note = _required(note, f"note (why you {action.replace('_', ' ')})")
 
         def txn(s: Session) -> ItemPublic:
             item = self._item(s, item_id)
+            self.permit(actor, action, item.brand, item.id)
             from_state = item.state
             to_state = self._check(s, item, action, base_version)
             self._cas(s, item, base_version, state=to_state, **(values(item) if values else {}))
-            self._audit(s, item, by, action, from_state, to_state, note, data)
+            self._audit(s, item, actor, action, from_state, to_state, note, data)
             public = self._public(item, self._revision(s, item.id, item.current_revision))
             if inside is not None:
                 inside(s, item, public)
@@ -149,14 +91,16 @@ class ReviewQueue(ReviewReader):
 
     # --- adding ---------------------------------------------------------------------------------
 
-    def add_draft(self, draft: Draft, *, by: str, submit: bool = False, edited_text: str | None = None,
+    def add_draft(self, draft: Draft, *, by: Actor | str, submit: bool = False, edited_text: str | None = None,
                   keep_incomplete: bool = False) -> ItemPublic:
         """A model draft enters the queue: v0 is `draft.text` exactly; an `edited_text` that differs
         becomes revision 1 by `by`. Adding the same draft (same id) again returns the existing item.
 
         An incomplete draft (cut off, empty, over the hard limit) never enters as a normal draft:
-        it is refused unless `keep_incomplete`, and then it stays a `draft` (not submitted), marked."""
-        by = _name(by)
+        it is refused unless `keep_incomplete`, and then it stays a `draft` (not submitted), marked.
+        `by` asked for the draft: they count as an author of v0 (four-eyes)."""
+        actor = self.actor(by)
+        require(actor, "draft", draft.brand)
         if not draft.complete:
             if not keep_incomplete:
                 raise InvalidRequest(f"draft {draft.id[:8]} is incomplete ({draft.incomplete_message('en')}); "
@@ -183,8 +127,8 @@ class ReviewQueue(ReviewReader):
             now = self.clock()
             item = Item(draft_id=draft.id, brand=draft.brand, platform=draft.platform, brief=draft.brief,
                         goal=draft.goal, language=draft.language, state="in_review" if submit else "draft",
-                        version=1, current_revision=0 if edited is None else 1, archived=False, created_by=by,
-                        created_at=now, updated_at=now, submitted_at=now if submit else None)
+                        version=1, current_revision=0 if edited is None else 1, archived=False,
+                        created_by=actor.label, created_by_id=actor.user_id, created_at=now, updated_at=now, submitted_at=now if submit else None)
             s.add(item)
             s.flush()  # the id
             current = Revision(item_id=item.id, number=0, text=draft.text, author=author, created_at=written_at,
@@ -193,16 +137,16 @@ class ReviewQueue(ReviewReader):
                                prompt_tokens=draft.prompt_tokens, completion_tokens=draft.completion_tokens,
                                cost_usd=draft.cost_usd, meta={k: v for k, v in dumped.items() if k not in columns})
             s.add(current)
-            self._audit(s, item, by, "create", None, "draft", data={"draft_id": draft.id, "author": author,
+            self._audit(s, item, actor, "create", None, "draft", data={"draft_id": draft.id, "author": author,
                                                                     **({"incomplete": draft.incomplete}
                                                                        if not draft.complete else {})})
             if edited is not None:
-                current = Revision(item_id=item.id, number=1, text=edited, author=by, created_at=now,
-                                   violations=violations)
+                current = Revision(item_id=item.id, number=1, text=edited, author=actor.label,
+                                   author_id=actor.user_id, created_at=now, violations=violations)
                 s.add(current)
-                self._audit(s, item, by, "edit", "draft", "draft", data={"revision": 1})
+                self._audit(s, item, actor, "edit", "draft", "draft", data={"revision": 1})
             if submit:
-                self._audit(s, item, by, "submit", "draft", "in_review")
+                self._audit(s, item, actor, "submit", "draft", "in_review")
             s.flush()
             return self._public(item, current)
 
@@ -210,64 +154,68 @@ class ReviewQueue(ReviewReader):
 
     # --- changes --------------------------------------------------------------------------------
 
-    def edit(self, item_id: int, text: str, *, by: str, base_version: int) -> ItemPublic:
+    def edit(self, item_id: int, text: str, *, by: Actor | str, base_version: int) -> ItemPublic:
         """Save `text` as a new revision, if the item is still at `base_version` (else EditConflict)."""
-        by = _name(by)
+        actor = self.actor(by)
         _required(text, "text")
         brand, platform, language = self._head(item_id)
         violations = self.validate(text, platform=platform, brand=brand, language=language)  # outside the lock
 
         def txn(s: Session) -> ItemPublic:
             item = self._item(s, item_id)
+            self.permit(actor, "edit", item.brand, item.id)
             state = self._check(s, item, "edit", base_version, yours=text)
             current = self._revision(s, item.id, item.current_revision)
             if text == current.text:
                 return self._public(item, current)  # nothing changed: no revision, no version bump
             number = item.current_revision + 1
             self._cas(s, item, base_version, yours=text, current_revision=number)
-            new = Revision(item_id=item.id, number=number, text=text, author=by, created_at=self.clock(),
-                           violations=violations)
+            new = Revision(item_id=item.id, number=number, text=text, author=actor.label, author_id=actor.user_id,
+                           created_at=self.clock(), violations=violations)
             s.add(new)
-            self._audit(s, item, by, "edit", state, state,
+            self._audit(s, item, actor, "edit", state, state,
                         data={"revision": number, "errors": sum(v.get("severity") == "error" for v in violations)})
             return self._public(item, new)
 
         return self.write(txn)
 
-    def submit(self, item_id: int, *, by: str, base_version: int | None = None) -> ItemPublic:
+    def submit(self, item_id: int, *, by: Actor | str, base_version: int | None = None) -> ItemPublic:
         return self._move(item_id, "submit", by=by, base_version=base_version,
                           values=lambda item: {"submitted_at": item.submitted_at or self.clock()})
 
-    def request_changes(self, item_id: int, *, by: str, note: str, base_version: int | None = None) -> ItemPublic:
+    def request_changes(self, item_id: int, *, by: Actor | str, note: str, base_version: int | None = None) -> ItemPublic:
         return self._move(item_id, "request_changes", by=by, note=note, base_version=base_version)
 
-    def reject(self, item_id: int, *, by: str, note: str, base_version: int | None = None) -> ItemPublic:
+    def reject(self, item_id: int, *, by: Actor | str, note: str, base_version: int | None = None) -> ItemPublic:
         return self._move(item_id, "reject", by=by, note=note, base_version=base_version)
 
-    def reopen(self, item_id: int, *, by: str, note: str, base_version: int | None = None) -> ItemPublic:
+    def reopen(self, item_id: int, *, by: Actor | str, note: str, base_version: int | None = None) -> ItemPublic:
         """Back to review; the item's exemplar is withdrawn until it is approved again."""
-        who = _name(by)
+        who = self.actor(by)
 
         def withdraw(s: Session, item: Item, public: ItemPublic) -> None:
             if self.exemplars is not None:
                 removed = self.exemplars.withdraw(s, public)
                 self._audit(s, item, who, "exemplar_removed", item.state, item.state, data={"removed": removed})
 
-        public = self._move(item_id, "reopen", by=by, note=note, base_version=base_version, inside=withdraw)
+        public = self._move(item_id, "reopen", by=who, note=note, base_version=base_version, inside=withdraw)
         self._index(public)
         return public
 
-    def approve(self, item_id: int, *, by: str, override_reason: str | None = None,
+    def approve(self, item_id: int, *, by: Actor | str, override_reason: str | None = None,
                 base_version: int | None = None) -> ItemPublic:
-        """Approve the current text. Error-severity violations need a written `override_reason`
-        (audited); with `four_eyes`, the author of the current revision cannot approve it."""
-        by = _name(by)
+        """Approve the current text (an approver). Error-severity violations need a written
+        `override_reason` (audited). With `four_eyes`, whoever put the item in the queue (asked the
+        model) or wrote any revision cannot approve it; compared by user id. With a client stage
+        the item goes to `client_review`, and the client's approval makes it `approved`."""
+        actor = self.actor(by)
         reason = override_reason.strip() if override_reason and override_reason.strip() else None
         brand, _, _ = self._head(item_id)
-        four_eyes = self.four_eyes(brand)
+        four_eyes, client = self.four_eyes(brand), self.client_stage(brand)
 
-        def txn(s: Session) -> tuple[ItemPublic, str]:
+        def txn(s: Session) -> ItemPublic:
             item = self._item(s, item_id)
+            self.permit(actor, "approve", item.brand, item.id)
             self._check(s, item, "approve", base_version)
             current = self._revision(s, item.id, item.current_revision)
             errors = [v for v in as_violations(current.violations or []) if v.severity == "error"]
@@ -275,73 +223,117 @@ class ReviewQueue(ReviewReader):
                 listed = "; ".join(v.message("en") for v in errors)
                 raise ApprovalBlocked(f"item {item.id} breaks {len(errors)} rule(s) ({listed}): edit the text, or "
                                       "approve with an override reason", errors)
-            if four_eyes and current.author.casefold() == by.casefold():
-                raise FourEyesRequired(f"brand {item.brand} requires four eyes: {by} wrote revision {current.number}, "
-                                       "so someone else must approve it")
-            now = self.clock()
-            m = rm.edit_metrics(self._revision(s, item.id, 0).text, current.text)
-            waited = (now - item.submitted_at).total_seconds() if item.submitted_at else None
-            self._cas(s, item, base_version, state="approved", approved_at=now, words_v0=m.words_v0,
-                      words_final=m.words_final, kept_words=m.kept_words, edit_distance=m.edit_distance,
-                      seconds_to_approval=waited)
-            data: dict[str, Any] = {"revision": current.number, **m.model_dump()}
+            if errors:
+                self.permit(actor, "override", item.brand, item.id)
+            if four_eyes:
+                self._second_pair(s, item, actor)
+            data: dict[str, Any] = {"revision": current.number}
             if errors:
                 data |= {"override": True, "violations": [v.as_dict() for v in errors]}
-            self._audit(s, item, by, "approve", "in_review", "approved", reason, data)
-            public = self._public(item, current)
-            self._exemplar(s, item, public, current.text, by)
-            return public
+            if client:
+                self._cas(s, item, base_version, state="client_review")
+                self._audit(s, item, actor, "approve", "in_review", "client_review", reason,
+                            data | {"stage": "internal"})
+                return self._public(item, current)
+            return self._approved(s, item, current, actor, "approve", base_version, reason, data)
 
         public = self.write(txn)
         self._index(public)
         return public
 
-    def schedule(self, item_id: int, when: datetime, *, by: str, base_version: int | None = None) -> ItemPublic:
+    def client_approve(self, item_id: int, *, by: Actor | str, note: str | None = None,
+                       base_version: int | None = None) -> ItemPublic:
+        """The client's approval (a share link or a client account): the item is `approved`."""
+        actor = self.actor(by)
+
+        def txn(s: Session) -> ItemPublic:
+            item = self._item(s, item_id)
+            self.permit(actor, "client_approve", item.brand, item.id)
+            self._check(s, item, "client_approve", base_version)
+            current = self._revision(s, item.id, item.current_revision)
+            return self._approved(s, item, current, actor, "client_approve", base_version, note,
+                                  {"revision": current.number, "stage": "client"})
+
+        public = self.write(txn)
+        self._index(public)
+        return public
+
+    def client_request_changes(self, item_id: int, *, by: Actor | str, note: str,
+                               base_version: int | None = None) -> ItemPublic:
+        """The client asks for changes: back to the team with the client's comment."""
+        return self._move(item_id, "client_request_changes", by=by, note=note, base_version=base_version)
+
+    def _second_pair(self, s: Session, item: Item, actor: Actor) -> None:
+        authors = {item.created_by_id} | set(s.scalars(select(Revision.author_id).where(
+            Revision.item_id == item.id, Revision.author_id.is_not(None))))
+        if actor.user_id is not None and actor.user_id in authors:
+            role = "put it in the queue" if actor.user_id == item.created_by_id else "edited its text"
+            raise FourEyesRequired(f"brand {item.brand} requires four eyes: {actor.label} {role}, so another "
+                                   "approver must approve item " + str(item.id))
+
+    def _approved(self, s: Session, item: Item, current: Revision, actor: Actor, action: str,
+                  base_version: int | None, note: str | None, data: dict[str, Any]) -> ItemPublic:
+        """The final approval: metrics fixed, audited, and the text becomes an exemplar."""
+        now = self.clock()
+        m = rm.edit_metrics(self._revision(s, item.id, 0).text, current.text)
+        waited = (now - item.submitted_at).total_seconds() if item.submitted_at else None
+        from_state = item.state
+        self._cas(s, item, base_version, state="approved", approved_at=now, words_v0=m.words_v0,
+                  words_final=m.words_final, kept_words=m.kept_words, edit_distance=m.edit_distance,
+                  seconds_to_approval=waited)
+        self._audit(s, item, actor, action, from_state, "approved", note, data | m.model_dump())
+        public = self._public(item, current)
+        self._exemplar(s, item, public, current.text, actor)
+        return public
+
+    def schedule(self, item_id: int, when: datetime, *, by: Actor | str, base_version: int | None = None) -> ItemPublic:
         if when.tzinfo is None:
             raise InvalidRequest("when: give a time zone (e.g. 2026-03-14T18:30:00+01:00)")
         return self._move(item_id, "schedule", by=by, base_version=base_version,
                           data={"scheduled_for": when.astimezone(timezone.utc).isoformat()},
                           values=lambda item: {"scheduled_for": when})
 
-    def mark_published(self, item_id: int, *, by: str, url: str | None = None, at: datetime | None = None,
+    def mark_published(self, item_id: int, *, by: Actor | str, url: str | None = None, at: datetime | None = None,
                        base_version: int | None = None) -> ItemPublic:
         """Published by hand or by an export; the text is (again) offered as an exemplar."""
         if at is not None and at.tzinfo is None:
             raise InvalidRequest("at: give a time zone (e.g. 2026-03-14T18:30:00+01:00)")
         when = at or self.clock()
-        who = _name(by)
-        public = self._move(item_id, "publish", by=by, base_version=base_version,
+        who = self.actor(by)
+        public = self._move(item_id, "publish", by=who, base_version=base_version,
                             data={"url": url, "published_at": when.isoformat()},
                             values=lambda item: {"published_at": when, "published_url": url},
                             inside=lambda s, item, pub: self._exemplar(s, item, pub, pub.text, who))
         self._index(public)
         return public
 
-    def assign(self, item_id: int, assignee: str | None, *, by: str, base_version: int | None = None) -> ItemPublic:
+    def assign(self, item_id: int, assignee: str | None, *, by: Actor | str, base_version: int | None = None) -> ItemPublic:
         to = " ".join(assignee.split()) if assignee and assignee.strip() else None
         return self._move(item_id, "assign", by=by, base_version=base_version, data={"assignee": to},
                           values=lambda item: {"assignee": to})
 
-    def archive(self, item_id: int, *, by: str, note: str | None = None, base_version: int | None = None) -> ItemPublic:
+    def archive(self, item_id: int, *, by: Actor | str, note: str | None = None, base_version: int | None = None) -> ItemPublic:
         return self._move(item_id, "archive", by=by, note=note, base_version=base_version,
                           values=lambda item: {"archived": True})
 
-    def comment(self, item_id: int, text: str, *, by: str) -> CommentPublic:
-        by = _name(by)
+    def comment(self, item_id: int, text: str, *, by: Actor | str) -> CommentPublic:
+        actor = self.actor(by)
         text = _required(text, "comment text")
 
         def txn(s: Session) -> CommentPublic:
             item = self._item(s, item_id)
+            self.permit(actor, "comment", item.brand, item.id)
             self._check(s, item, "comment", None)
-            row = Comment(item_id=item.id, author=by, text=text, created_at=self.clock())
+            row = Comment(item_id=item.id, author=actor.label, author_id=actor.user_id, text=text,
+                          created_at=self.clock())
             s.add(row)
             s.flush()
-            self._audit(s, item, by, "comment", item.state, item.state, data={"comment_id": row.id})
+            self._audit(s, item, actor, "comment", item.state, item.state, data={"comment_id": row.id})
             return CommentPublic.model_validate(row)
 
         return self.write(txn)
 
-    def _exemplar(self, s: Session, item: Item, public: ItemPublic, text: str, by: str) -> None:
+    def _exemplar(self, s: Session, item: Item, public: ItemPublic, text: str, by: Actor) -> None:
         """Inside the approval's transaction: the text becomes an exemplar, with its audit event.
         A failure here fails the approval: both are recorded or neither."""
         if self.exemplars is not None:

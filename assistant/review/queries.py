@@ -6,9 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
+from assistant.accounts.permissions import STAFF_ROLES, can, can_on_item
+from assistant.accounts.schemas import ALL_BRANDS, Actor
 from assistant.db.models import AuditEvent, Comment, Item, Revision
 from assistant.errors import InvalidRequest
 from assistant.review import metrics as rm
@@ -64,28 +66,62 @@ class ReviewReader(ReviewStore):
 
     # --- reading --------------------------------------------------------------------------------
 
-    def get(self, item_id: int) -> ItemView:
+    def get(self, item_id: int, *, actor: Actor | str | None = None) -> ItemView:
+        """One item in full. With `actor`: only if they may see it, with `allowed_actions` cut to
+        what they may do, and without costs and sources for those who may not see them (clients)."""
+        who = self.actor(actor) if actor is not None else None
+
         def txn(s: Session) -> ItemView:
             item = self._item(s, item_id)
+            if who is not None:
+                self.permit(who, "view", item.brand, item.id)
             revisions = s.scalars(select(Revision).where(Revision.item_id == item.id).order_by(Revision.number)).all()
             comments = s.scalars(select(Comment).where(Comment.item_id == item.id).order_by(Comment.id)).all()
             audit = s.scalars(select(AuditEvent).where(AuditEvent.item_id == item.id).order_by(AuditEvent.id)).all()
             v0, current = revisions[0], revisions[-1]
+            public = [RevisionPublic.model_validate(r) for r in revisions]
+            if who is not None and not can(who, "view_costs", item.brand):
+                public = [r.model_copy(update={"cost_usd": None, "prompt_tokens": None, "completion_tokens": None,
+                                               "sources": None}) for r in public]
+            actions = [] if item.archived else allowed_actions(item.state)
+            if who is not None:
+                actions = [a for a in actions if self._may(who, a, item)]
             return ItemView(
                 **self._public(item, current).model_dump(),
-                revisions=[RevisionPublic.model_validate(r) for r in revisions],
+                revisions=public,
                 comments=[CommentPublic.model_validate(c) for c in comments],
                 audit=[AuditEventPublic.model_validate(a) for a in audit],
                 diff=rm.diff_ops(v0.text, current.text),
                 unified_diff=rm.unified_diff(v0.text, current.text, "v0", f"v{current.number}"),
                 metrics=rm.edit_metrics(v0.text, current.text),
-                allowed_actions=[] if item.archived else allowed_actions(item.state))
+                allowed_actions=actions)
 
         return self.read(txn)
 
+    def _may(self, actor: Actor, action: str, item: Item) -> bool:
+        shared = self.shared_items(actor, {item.brand}) if "client" in actor.roles_on(item.brand) else set()
+        return can_on_item(actor, action, item.brand, item.id, shared)
+
+    def visible(self, actor: Actor | str) -> object:
+        """The SQL condition for the items `actor` may see: every item of the brands where they hold
+        a staff role, and the items shared with them as a client."""
+        who = self.actor(actor)
+        staff = {g.brand for g in who.grants if g.role in STAFF_ROLES}
+        if ALL_BRANDS in staff:
+            return Item.id.is_not(None)
+        shared = self.shared_items(who) if who.kind == "link" or any(g.role == "client" for g in who.grants) else set()
+        conditions = []
+        if staff:
+            conditions.append(Item.brand.in_(sorted(staff)))
+        if shared:
+            conditions.append(Item.id.in_(sorted(shared)))
+        return or_(*conditions) if conditions else false()
+
     def list_items(self, *, state: str | None = None, brand: str | None = None, platform: str | None = None,
-                   assignee: str | None = None, archived: bool = False, page: int = 1, per_page: int = 50) -> Page:
-        """Newest first (by id: stable across pages), with the total count for the filters."""
+                   assignee: str | None = None, archived: bool = False, page: int = 1, per_page: int = 50,
+                   actor: Actor | str | None = None) -> Page:
+        """Newest first (by id: stable across pages), with the total count for the filters. With
+        `actor`, only what they may see ("all brands" means all of theirs)."""
         if state is not None and state not in STATES:
             raise InvalidRequest(f"state: {state!r} is not a state; use one of {', '.join(STATES)}")
         if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
@@ -95,6 +131,8 @@ class ReviewReader(ReviewStore):
                               (Item.assignee, assignee)):
             if value is not None:
                 where.append(column == value)
+        if actor is not None:
+            where.append(self.visible(actor))
 
         def txn(s: Session) -> Page:
             total = s.scalar(select(func.count()).select_from(Item).where(*where)) or 0
@@ -107,7 +145,7 @@ class ReviewReader(ReviewStore):
         return self.read(txn)
 
     def metrics(self, *, brand: str | None = None, platform: str | None = None,
-                group_by: tuple[str, ...] | list[str] = ("brand",)) -> rm.MetricsReport:
+                group_by: tuple[str, ...] | list[str] = ("brand",), actor: Actor | str | None = None) -> rm.MetricsReport:
         """Human-edit metrics (definitions in `review_metrics`), overall and per group. Archived
         items count: archiving tidies the queue, it does not undo a decision."""
         stmt = (select(Item.brand, Item.platform, Revision.provider, Revision.model, Revision.prompt_version,
@@ -118,13 +156,23 @@ class ReviewReader(ReviewStore):
             stmt = stmt.where(Item.brand == brand)
         if platform is not None:
             stmt = stmt.where(Item.platform == platform)
+        if actor is not None:
+            stmt = stmt.where(self._staff_brands(actor, "view"))
         rows = self.read(lambda s: [rm.MetricsRow(*row) for row in s.execute(stmt)])
         return rm.report(rows, list(group_by))
 
 
     list = list_items  # the short name
 
-    def facts(self, *, brand: str | None = None) -> list[Fact]:
+    def _staff_brands(self, actor: Actor | str, action: str) -> object:
+        """Brands where `actor` may `action` as staff (metrics and costs are never a client's)."""
+        who = self.actor(actor)
+        brands = {g.brand for g in who.grants if g.role in STAFF_ROLES and can(who, action, g.brand)}
+        if ALL_BRANDS in brands:
+            return Item.id.is_not(None)
+        return Item.brand.in_(sorted(brands)) if brands else false()
+
+    def facts(self, *, brand: str | None = None, actor: Actor | str | None = None) -> list[Fact]:
         """Every item (archived included) with its v0's provenance and the cost of all its AI revisions."""
         cost = (select(Revision.item_id, func.coalesce(func.sum(Revision.cost_usd), 0.0).label("cost"),
                        func.coalesce(func.sum(Revision.prompt_tokens), 0).label("pt"),
@@ -138,6 +186,8 @@ class ReviewReader(ReviewStore):
                 .order_by(Item.id))
         if brand:
             stmt = stmt.where(Item.brand == brand)
+        if actor is not None:
+            stmt = stmt.where(self._staff_brands(actor, "view_costs"))
         return self.read(lambda s: [Fact(*row) for row in s.execute(stmt)])
 
     def published(self, brand: str, *, start: datetime | None = None, end: datetime | None = None) -> list[PublishedPost]:

@@ -11,7 +11,8 @@ from assistant.errors import IllegalTransition, ReviewConflict
 from assistant.platforms.checks import Violation
 from assistant.review.metrics import EditMetrics
 
-State = Literal["draft", "in_review", "changes_requested", "approved", "rejected", "scheduled", "published"]
+State = Literal["draft", "in_review", "changes_requested", "client_review", "approved", "rejected", "scheduled",
+                "published"]
 STATES: tuple[str, ...] = State.__args__  # type: ignore[attr-defined]
 
 
@@ -23,6 +24,7 @@ class RevisionPublic(_Public):
     number: int
     text: str
     author: str
+    author_id: int | None = None  # None: the model (author "ai:..."), or a name from before accounts
     created_at: datetime
     violations: list[Violation]
     sources: list[dict[str, Any]] | None = None
@@ -42,6 +44,7 @@ class RevisionPublic(_Public):
 class CommentPublic(_Public):
     id: int
     author: str
+    author_id: int | None = None
     text: str
     created_at: datetime
 
@@ -49,6 +52,7 @@ class CommentPublic(_Public):
 class AuditEventPublic(_Public):
     id: int
     actor: str
+    actor_id: int | None = None
     at: datetime
     action: str
     from_state: str | None
@@ -76,6 +80,7 @@ class ItemPublic(_Public):
     current_revision: int
     archived: bool
     created_by: str
+    created_by_id: int | None = None
     created_at: datetime
     updated_at: datetime
     submitted_at: datetime | None
@@ -141,4 +146,5 @@ class ApprovalBlocked(IllegalTransition):
 
 
 class FourEyesRequired(IllegalTransition):
-    """The brand requires a second person: whoever wrote the current text cannot approve it."""
+    """The brand requires a second person: whoever put the item in the queue or edited its text
+    cannot approve it."""

@@ -6,14 +6,18 @@ from __future__ import annotations
 TRANSITIONS: dict[str, dict[str, str]] = {
     "submit": {"draft": "in_review", "changes_requested": "in_review"},
     "edit": {"draft": "draft", "in_review": "in_review", "changes_requested": "changes_requested"},
+    # With a client stage (brand `approval: [internal, client]`) an internal approval leads to
+    # `client_review` instead (`ReviewQueue.approve`), and only the client's approval to `approved`.
     "approve": {"in_review": "approved"},
-    "request_changes": {"in_review": "changes_requested"},
+    "client_approve": {"client_review": "approved"},
+    "client_request_changes": {"client_review": "changes_requested"},
+    "request_changes": {"in_review": "changes_requested", "client_review": "changes_requested"},
     "reject": {"in_review": "rejected"},
     "reopen": {"approved": "in_review"},
     "schedule": {"approved": "scheduled", "scheduled": "scheduled"},
     "publish": {"scheduled": "published"},
 }
-NOTE_REQUIRED = frozenset({"request_changes", "reject", "reopen"})
+NOTE_REQUIRED = frozenset({"request_changes", "client_request_changes", "reject", "reopen"})
 ANY_STATE_ACTIONS = ("comment", "assign", "archive")  # allowed in every state while not archived
 
 

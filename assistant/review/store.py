@@ -16,6 +16,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from assistant.accounts.permissions import can_on_item, denied
+from assistant.accounts.schemas import Actor
+from assistant.accounts.shares import shared_with
+from assistant.accounts.users import Directory
 from assistant.errors import InvalidRequest
 from assistant.db.engine import Database, Raced
 from assistant.db.models import AuditEvent, Item, Revision
@@ -36,6 +40,35 @@ class ReviewStore(Database):
     def __init__(self, url: str, *, clock: Callable[[], datetime] = utcnow, migrate: bool = True) -> None:
         super().__init__(url, migrate=migrate)
         self.clock = clock
+        self.people = Directory(self, clock=clock)
+
+    # --- who ------------------------------------------------------------------------------------
+
+    def actor(self, by: Actor | str) -> Actor:
+        """`by` as an Actor: one already resolved (the signed-in user, a share link), or the
+        username of an active user (the CLI's `--by`). Never a free-text name."""
+        if isinstance(by, Actor):
+            return by
+        if not isinstance(by, str) or not by.strip():
+            raise InvalidRequest("by: say who is doing this (a username: `assistant users list` shows them)")
+        try:
+            return self.people.actor(by)
+        except InvalidRequest as exc:
+            raise InvalidRequest(f"by: {exc}") from None
+
+    def shared_items(self, actor: Actor, brands: set[str] | None = None) -> set[int]:
+        """The items a client may see: those of their link, or shared with their account's e-mail."""
+        if actor.kind == "link":
+            return set(actor.share_items)
+        return shared_with(self, actor.email, self.clock(), brands)
+
+    def permit(self, actor: Actor, action: str, brand: str, item_id: int) -> None:
+        """Raises `PermissionDenied` unless `actor` may `action` on this item (`accounts.permissions`)."""
+        shared: set[int] = set()
+        if actor.kind == "user" and "client" in actor.roles_on(brand):
+            shared = self.shared_items(actor, {brand})
+        if not can_on_item(actor, action, brand, item_id, shared):
+            raise denied(actor, action, brand, item_id)
 
     # --- loading --------------------------------------------------------------------------------
 
@@ -82,8 +115,10 @@ class ReviewStore(Database):
                               author=current.author, state=item.state)
         return EditConflict(item.id, base_version=base_version, theirs=theirs, yours=yours)
 
-    def _audit(self, s: Session, item: Item, by: str, action: str, from_state: str | None, to_state: str | None,
+    def _audit(self, s: Session, item: Item, by: Actor, action: str, from_state: str | None, to_state: str | None,
                note: str | None = None, data: dict[str, Any] | None = None) -> None:
-        s.add(AuditEvent(item_id=item.id, actor=by, at=self.clock(), action=action, from_state=from_state,
-                         to_state=to_state, note=note, data=data))
+        if by.kind == "link":  # a client through a link: the name and e-mail the link was made for
+            data = {**(data or {}), "share_id": by.share_id, "client": {"name": by.name, "email": by.email}}
+        s.add(AuditEvent(item_id=item.id, actor=by.label, actor_id=by.user_id, at=self.clock(), action=action,
+                         from_state=from_state, to_state=to_state, note=note, data=data))
 

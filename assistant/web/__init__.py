@@ -2,4 +2,4 @@
 
 from pathlib import Path
 
-APP = Path(__file__).resolve().parent / "app.py"
+APP = Path(__file__).resolve().parent / "launch.py"  # the app and its routes (`web.server`)

@@ -1,5 +1,6 @@
-"""Copydesk web app, the shell: sidebar (language, brand, reviewer), provider banner, and the pages.
-Thin: builds services once; every page makes one library call per user action."""
+"""Copydesk web app, the shell: sign-in gate, sidebar (language, who is signed in, brand), provider
+banner, and the pages the person's roles open. Thin: builds services once; every page makes one
+library call per user action, as the signed-in person (`common.reviewer()`)."""
 
 from __future__ import annotations
 
@@ -7,33 +8,71 @@ from pathlib import Path
 
 import streamlit as st
 
+from assistant.accounts import Actor, can
 from assistant.errors import AssistantError
 from assistant.i18n import LANGUAGES
-from assistant.web.common import brand_slug, md, services, startup_notes, t
+from assistant.web.common import brand_slug, current_actor, md, oidc_email, services, startup_notes, t
 
-PAGES = Path(__file__).resolve().parent / "pages"
+PAGES = Path(__file__).resolve().parent / "views"  # not pages/: Streamlit would run it as a v1 multipage app
 
 
-def sidebar() -> bool:
+def _oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file
+        return False
+
+
+def gate() -> None:
+    """Nobody signed in: the first administrator's setup, or the sign-in page (and OpenID Connect)."""
+    svc = services()
+    lang = st.session_state.get("ui_lang", "it")
+    st.title("Copydesk")
+    if svc.people.count() == 0:
+        st.info(t("auth.no_users"), icon="👋")
+        st.link_button(t("auth.setup_button"), f"/account/setup?lang={lang}", type="primary")
+        return
+    email = oidc_email()
+    if email:
+        st.error(t("auth.oidc_unknown", email=md(email)))
+        if st.button(t("auth.signout")):
+            st.logout()
+        return
+    st.info(t("auth.signin_needed"), icon="🔒")
+    st.link_button(t("auth.signin_button"), f"/account/signin?lang={lang}", type="primary")
+    if _oidc_configured() and st.button(t("auth.oidc_button")):
+        st.login()
+
+
+def who_panel(actor: Actor, slug: str | None) -> None:
+    roles = sorted(actor.roles_on(slug)) if slug else []
+    st.sidebar.caption(t("auth.signed_in", name=md(actor.name), roles=", ".join(t(f"role.{r}") for r in roles) or "-"))
+    if oidc_email():
+        if st.sidebar.button(t("auth.signout"), key="signout"):
+            st.logout()
+    else:
+        st.sidebar.link_button(t("auth.signout"), "/account/signout")
+
+
+def sidebar(actor: Actor) -> bool:
     """Returns False when there is no brand to work on."""
-    st.sidebar.radio("🌐", list(LANGUAGES), format_func=LANGUAGES.get, horizontal=True, key="ui_lang",
-                     label_visibility="collapsed")
     svc = services()
     for note in startup_notes():
         st.sidebar.info(t("banner.index_repaired", note=md(note)), icon="🩺")
     try:
-        brands = svc.brands()
+        brands = svc.brands(actor)
     except AssistantError as exc:
         st.error(t("error.prefix", message=md(exc)))
         return False
     if not brands:
-        st.warning(t("sidebar.no_brands", path=md(svc.settings.brands_dir)))
+        st.warning(t("auth.no_brands") if svc.brands() else t("sidebar.no_brands", path=md(svc.settings.brands_dir)))
+        who_panel(actor, None)
         return False
     names = {b.slug: b.profile.name for b in brands}
     if st.session_state.get("brand") not in names:
         st.session_state["brand"] = next(iter(names))
     st.sidebar.selectbox(t("sidebar.brand"), list(names), format_func=names.get, key="brand")
-    st.sidebar.text_input(t("sidebar.reviewer"), key="reviewer_name", placeholder=t("sidebar.reviewer_placeholder"))
+    who_panel(actor, st.session_state["brand"])
     return True
 
 
@@ -49,19 +88,36 @@ def provider_banner() -> None:
         st.sidebar.info(t("banner.demo_model"), icon="ℹ️")
 
 
+def pages_for(actor: Actor, slug: str | None) -> list:
+    """A client sees the review of what was shared with them; staff see every page."""
+    staff = slug is not None and any(can(actor, "view", b) for b in [slug])
+    review = st.Page(PAGES / "review.py", title=t("nav.review"), icon="✅", default=not staff)
+    if not staff:
+        return [review]
+    return [st.Page(PAGES / "draft.py", title=t("nav.draft"), icon="✍️", default=True), review,
+            st.Page(PAGES / "calendar.py", title=t("nav.calendar"), icon="🗓️"),
+            st.Page(PAGES / "library.py", title=t("nav.library"), icon="📚"),
+            st.Page(PAGES / "insights.py", title=t("nav.insights"), icon="📈")]
+
+
 def main() -> None:
     st.set_page_config(page_title="Copydesk", page_icon="✍️", layout="wide")
-    ready = sidebar()
-    pages = [
-        st.Page(PAGES / "draft.py", title=t("nav.draft"), icon="✍️", default=True),
-        st.Page(PAGES / "review.py", title=t("nav.review"), icon="✅"),
-        st.Page(PAGES / "calendar.py", title=t("nav.calendar"), icon="🗓️"),
-        st.Page(PAGES / "library.py", title=t("nav.library"), icon="📚"),
-        st.Page(PAGES / "insights.py", title=t("nav.insights"), icon="📈"),
-    ]
-    page = st.navigation(pages)
+    st.sidebar.radio("🌐", list(LANGUAGES), format_func=LANGUAGES.get, horizontal=True, key="ui_lang",
+                     label_visibility="collapsed")
+    try:
+        actor = current_actor()
+    except AssistantError as exc:
+        st.error(t("error.prefix", message=md(exc)))
+        return
+    st.session_state["actor"] = actor
+    if actor is None:
+        gate()
+        return
+    ready = sidebar(actor)
+    page = st.navigation(pages_for(actor, brand_slug() if ready else None))
     if ready and brand_slug():
-        provider_banner()
+        if can(actor, "view_costs", brand_slug()):
+            provider_banner()
         page.run()
 
 

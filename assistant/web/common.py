@@ -1,30 +1,39 @@
 """What every page shares: services built once per configuration, the UI language, the chosen
-brand, the reviewer's name, and error display. No business logic here."""
+brand, the signed-in person, and error display. No business logic here."""
 
 from __future__ import annotations
 
 import html
 import os
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import streamlit as st
 
+from assistant.accounts import Actor
 from assistant.errors import AssistantError
 from assistant.i18n import t as _t
 from assistant.services import Services
 
+_BUILT: dict[tuple, Services] = {}
+_LOCK = threading.Lock()
 
-@st.cache_resource(show_spinner=False)
+
 def _services(config_key: tuple) -> Services:
-    from assistant.knowledge.doctor import after_crash
+    """One Services per configuration and process, shared by the pages and the account routes."""
+    with _LOCK:
+        svc = _BUILT.get(config_key)
+        if svc is None:
+            from assistant.knowledge.doctor import after_crash
 
-    svc = Services()
-    # An index left by a writer that died mid-write is checked (in a child process) and repaired
-    # before this server opens it; what was done is shown once (`startup_notes`).
-    svc.startup_notes = after_crash(svc)  # type: ignore[attr-defined]
-    return svc
+            svc = Services()
+            # An index left by a writer that died mid-write is checked (in a child process) and
+            # repaired before this server opens it; what was done is shown once (`startup_notes`).
+            svc.startup_notes = after_crash(svc)  # type: ignore[attr-defined]
+            _BUILT[config_key] = svc
+        return svc
 
 
 def startup_notes() -> list[str]:
@@ -66,15 +75,48 @@ def brand_slug() -> str | None:
     return st.session_state.get("brand")
 
 
-def reviewer() -> str:
-    """The authenticated user's name when Streamlit auth is configured, else the name typed in."""
+SESSION_KEY = "auth_cookie"  # where a test (AppTest cannot send cookies) puts a real session's cookie value
+
+
+def oidc_email() -> str | None:
+    """The e-mail OpenID Connect vouched for (`st.login`, when `[auth]` is configured), else None."""
     try:
         user = st.user
         if getattr(user, "is_logged_in", False):
-            return str(user.get("name") or user.get("email") or "")
+            email = user.get("email")
+            return str(email) if email and user.get("email_verified", True) is not False else None
     except Exception:  # auth not configured
-        pass
-    return (st.session_state.get("reviewer_name") or "").strip()
+        return None
+    return None
+
+
+def current_actor() -> Actor | None:
+    """The signed-in person: the session cookie (set by /account/signin), checked against the
+    database on every run (expired, ended or disabled means signed out), or the Copydesk user
+    whose e-mail OpenID Connect signed in. Never a name typed in."""
+    from assistant.accounts.sessions import COOKIE
+
+    svc = services()
+    cookie = st.context.cookies.get(COOKIE) if st.context.cookies else None
+    actor = svc.sessions.resolve(cookie or st.session_state.get(SESSION_KEY))
+    if actor is not None:
+        return actor
+    email = oidc_email()
+    if email is None:
+        return None
+    actor = svc.people.by_email(email)
+    if actor is not None and st.session_state.get("oidc_recorded") != actor.user_id:
+        svc.people.touch_login(actor.user_id, via="oidc", address=st.context.ip_address)  # type: ignore[arg-type]
+        st.session_state["oidc_recorded"] = actor.user_id
+    return actor
+
+
+def reviewer() -> Actor:
+    """The signed-in person (the shell stops every page before it runs without one)."""
+    actor = st.session_state.get("actor")
+    if not isinstance(actor, Actor):
+        st.stop()
+    return actor
 
 
 @contextmanager

@@ -21,7 +21,7 @@ from assistant.errors import IngestError
 from assistant.db.models import PerformanceRecord
 from assistant.review import ReviewQueue
 from tests.conftest import write_brand
-from tests.factories import Clock, make_draft
+from tests.factories import Clock, add_people, make_draft
 
 FIX = Path(__file__).resolve().parent.parent / "fixtures" / "performance"
 BRAND = "filanda"
@@ -58,7 +58,7 @@ def perf_services(services, brands_dir):
     shutil.copy(FIX / "brand_posts.csv", folder / "posts.csv")
     services.knowledge.index_brand(services.brand(BRAND), force=True)
     clock = Clock(datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
-    queue = ReviewQueue.from_services(services, clock=clock)
+    queue = add_people(ReviewQueue.from_services(services, clock=clock))
     services.review = queue  # the cached property, with our clock
     ids = {
         "A": publish(queue, clock, TEXT_A, "instagram", "https://www.instagram.com/p/QQQ222/", at(13)).id,

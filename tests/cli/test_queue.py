@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from assistant.cli.queue import queue_app
 from assistant.review import ReviewQueue
-from tests.factories import make_draft
+from tests.factories import add_people, make_draft
 
 app = typer.Typer()
 app.add_typer(queue_app, name="queue")
@@ -24,7 +24,7 @@ def cli(monkeypatch, services):
     import assistant.cli.common as cli_module
 
     monkeypatch.setattr(cli_module, "services", lambda: services)
-    queue = ReviewQueue.open(services.settings)
+    queue = add_people(ReviewQueue.open(services.settings))
     item = queue.add_draft(make_draft(GOOD, brand="bottega-pasubio"), by="Ada", submit=True)
     queue.add_draft(make_draft("Bozza per paycairn", brand="paycairn", platform="linkedin"), by="Ada")
     queue.close()

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from assistant.review import ReviewQueue
 from assistant.db.engine import alembic_config, current_revision, head_revision, make_engine, upgrade
 from assistant.db.models import AuditEvent, Base, Item, Revision
-from tests.factories import T0, db_url, fake_policy, fake_validator, make_draft  # noqa: F401
+from tests.factories import T0, add_people, db_url, fake_policy, fake_validator, make_draft  # noqa: F401
 
 TABLES = {"review_items", "review_revisions", "review_comments", "review_audit", "performance", "knowledge_docs",
           "knowledge_brands", "alembic_version"}
@@ -25,13 +25,13 @@ def test_upgrade_from_empty_then_noop(db_url):
     try:
         assert current_revision(engine) is None
         assert upgrade(engine) is True
-        assert current_revision(engine) == head_revision() == "0004_knowledge_record"
+        assert current_revision(engine) == head_revision() == "0005_accounts"
         assert TABLES <= set(inspect(engine).get_table_names())
         assert upgrade(engine) is False  # second run: nothing to do
         # the plain `alembic upgrade head` path (env.py with a URL) is a no-op as well, twice
         command.upgrade(alembic_config(url=db_url), "head")
         command.upgrade(alembic_config(url=db_url), "head")
-        assert current_revision(engine) == "0004_knowledge_record"
+        assert current_revision(engine) == "0005_accounts"
         with engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
             # the models describe exactly what the migrations built
@@ -41,19 +41,19 @@ def test_upgrade_from_empty_then_noop(db_url):
 
 
 def test_opening_the_queue_migrates_and_keeps_data(db_url):
-    q = ReviewQueue(db_url, validator=fake_validator, brand_policy=fake_policy)
+    q = add_people(ReviewQueue(db_url, validator=fake_validator, brand_policy=fake_policy))
     item = q.add_draft(make_draft(), by="Ada")
     q.close()
     engine = make_engine(db_url)
     assert upgrade(engine) is False
     engine.dispose()
-    q = ReviewQueue(db_url, validator=fake_validator, brand_policy=fake_policy)
+    q = add_people(ReviewQueue(db_url, validator=fake_validator, brand_policy=fake_policy))
     assert q.get(item.id).text == make_draft().text
     q.close()
 
 
 def test_sqlite_pragmas_and_foreign_keys(tmp_path):
-    q = ReviewQueue(f"sqlite:///{tmp_path}/p.db", validator=fake_validator, brand_policy=fake_policy)
+    q = add_people(ReviewQueue(f"sqlite:///{tmp_path}/p.db", validator=fake_validator, brand_policy=fake_policy))
     try:
         with q.engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -73,7 +73,7 @@ def test_database_url_setting(tmp_path, monkeypatch):
     assert settings.db_url == f"sqlite:///{tmp_path / 'home'}/copydesk.db"
     monkeypatch.setenv("ASSISTANT_DATABASE_URL", f"sqlite:///{tmp_path}/other.db")
     settings = load_settings(home=tmp_path / "home")
-    q = ReviewQueue.open(settings, validator=fake_validator, brand_policy=fake_policy)
+    q = add_people(ReviewQueue.open(settings, validator=fake_validator, brand_policy=fake_policy))
     q.close()
     assert (tmp_path / "other.db").is_file() and not (tmp_path / "home" / "copydesk.db").exists()
 
@@ -105,7 +105,7 @@ def test_two_processes_opening_an_empty_database(db_url):
 
 
 def test_in_memory_sqlite_works():
-    q = ReviewQueue("sqlite://", validator=fake_validator, brand_policy=fake_policy)
+    q = add_people(ReviewQueue("sqlite://", validator=fake_validator, brand_policy=fake_policy))
     item = q.add_draft(make_draft(), by="Ada", submit=True)
     assert q.approve(item.id, by="Bea").state == "approved" and q.list().total == 1
     q.close()
@@ -186,7 +186,7 @@ def test_0003_turns_stored_messages_into_params(db_url):
         assert audit == {"override": True, "violations": [{"code": "banned_word", "severity": "error",
                                                            "span": [5, 14], "params": EXPECTED[2][0]}]}
 
-        q = ReviewQueue(db_url, validator=fake_validator, brand_policy=fake_policy)
+        q = add_people(ReviewQueue(db_url, validator=fake_validator, brand_policy=fake_policy))
         try:
             view = q.get(item_id)
         finally:

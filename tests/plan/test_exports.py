@@ -21,7 +21,7 @@ from assistant.cli.plan import plan_app
 from assistant.errors import InvalidRequest
 from assistant.review import ReviewQueue
 from assistant.review.schemas import ItemPublic
-from tests.factories import approve_new, make_draft, sqlite_queue  # noqa: F401 (fixture)
+from tests.factories import add_people, approve_new, make_draft, sqlite_queue  # noqa: F401 (fixture)
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "schedulers"
 ROME = "Europe/Rome"
@@ -234,7 +234,7 @@ def cli(monkeypatch, settings, hash_embedder):
 
     svc = Services(settings, embedder=hash_embedder)
     monkeypatch.setattr(cli_module, "services", lambda **kw: svc)
-    queue = ReviewQueue.from_services(svc)
+    queue = add_people(ReviewQueue.from_services(svc))
     ids = [queue.approve(queue.add_draft(make_draft(GOOD, brand="bottega-pasubio"), by="Ada", submit=True).id,
                          by="Bea").id for _ in range(2)]
     queue.close()

@@ -9,8 +9,8 @@ import pytest
 from assistant.errors import IllegalTransition, InvalidRequest, ReviewConflict
 from assistant.review import TRANSITIONS, ItemNotFound, ReviewQueue, allowed_actions
 from assistant.review.schemas import STATES, ApprovalBlocked, EditConflict, FourEyesRequired
-from tests.factories import (Clock, clock, db_url, fake_policy, fake_validator,  # noqa: F401
-                                        make_draft, queue)
+from tests.factories import (Clock, add_people, clock, db_url, fake_policy, fake_validator,  # noqa: F401
+                             make_draft, queue)
 
 # The whole state machine, written out independently of the implementation's table.
 EXPECTED = {
@@ -26,6 +26,10 @@ EXPECTED = {
     ("approved", "schedule"): "scheduled",
     ("scheduled", "schedule"): "scheduled",  # reschedule
     ("scheduled", "publish"): "published",
+    # the client stage (brand `approval: [internal, client]`)
+    ("client_review", "client_approve"): "approved",
+    ("client_review", "client_request_changes"): "changes_requested",
+    ("client_review", "request_changes"): "changes_requested",  # the team takes it back
 }
 ACTIONS = ["submit", "edit", "approve", "request_changes", "reject", "reopen", "schedule", "publish"]
 WHEN = datetime(2026, 3, 14, 17, 30, tzinfo=timezone.utc)
@@ -48,8 +52,10 @@ def do(q: ReviewQueue, action: str, item_id: int, by: str = "Bea"):
 
 def item_in(q: ReviewQueue, state: str) -> int:
     """An item brought to `state` through the public API only."""
-    item = q.add_draft(make_draft(), by="Ada", submit=state != "draft")
+    brand = "client-brand" if state == "client_review" else "lana"
+    item = q.add_draft(make_draft(brand=brand), by="Ada", submit=state != "draft")
     path = {"draft": [], "in_review": [], "changes_requested": ["request_changes"], "approved": ["approve"],
+            "client_review": ["approve"],
             "rejected": ["reject"], "scheduled": ["approve", "schedule"],
             "published": ["approve", "schedule", "publish"]}
     for action in path[state]:
@@ -64,8 +70,8 @@ def test_transition_table_is_the_documented_one():
 
 @pytest.fixture(scope="module")
 def shared_queue(tmp_path_factory):
-    q = ReviewQueue(f"sqlite:///{tmp_path_factory.mktemp('rq')}/table.db", validator=fake_validator,
-                    brand_policy=fake_policy, clock=Clock())
+    q = add_people(ReviewQueue(f"sqlite:///{tmp_path_factory.mktemp('rq')}/table.db", validator=fake_validator,
+                               brand_policy=fake_policy, clock=Clock()))
     yield q
     q.close()
 
@@ -172,15 +178,23 @@ def test_warnings_do_not_block(queue):
 
 
 def test_four_eyes(queue):
+    """Four eyes compares user ids: whoever put the item in the queue (asked the model) or edited
+    it cannot approve it, however their name is typed; a name that is no user is refused."""
     item = queue.add_draft(make_draft(brand="strict-brand"), by="Ada", submit=True)
-    # nobody human wrote v0: anyone may approve it
-    item2 = queue.add_draft(make_draft("Un altro testo", brand="strict-brand"), by="Ada", submit=True)
-    assert queue.approve(item2.id, by="Ada").state == "approved"
-    edited = queue.edit(item.id, "Oggi apriamo la bottega a Schio", by="Ada", base_version=item.version)
-    with pytest.raises(FourEyesRequired, match="someone else"):
-        queue.approve(item.id, by="ada ")  # same person, however typed
+    with pytest.raises(FourEyesRequired, match="put it in the queue"):
+        queue.approve(item.id, by="ada ")  # the same user, however typed
+    with pytest.raises(InvalidRequest, match="no user 'ada.'"):
+        queue.approve(item.id, by="ada.")  # a look-alike name is nobody
+    edited = queue.edit(item.id, "Oggi apriamo la bottega a Schio", by="Bea", base_version=item.version)
+    with pytest.raises(FourEyesRequired, match="edited its text"):
+        queue.approve(item.id, by="Bea")
     assert queue.get(item.id).state == "in_review"
-    assert queue.approve(edited.id, by="Bea").state == "approved"
+    assert queue.approve(edited.id, by="Cris").state == "approved"
+    events = [(e.action, e.actor_id) for e in queue.get(item.id).audit]
+    ids = {u.username: u.id for u in queue.people.list()}
+    assert events == [("create", ids["ada"]), ("submit", ids["ada"]), ("edit", ids["bea"]), ("approve", ids["cris"]),
+                      ("exemplar_added", ids["cris"])] or events[:4] == [("create", ids["ada"]), ("submit", ids["ada"]),
+                                                                          ("edit", ids["bea"]), ("approve", ids["cris"])]
     # without four eyes, authors approve their own edits
     free = queue.add_draft(make_draft(brand="lana"), by="Ada", submit=True)
     queue.edit(free.id, "Testo mio", by="Ada", base_version=free.version)
@@ -291,13 +305,13 @@ def test_list_filters_pages_and_order(queue):
 
 
 def test_data_survives_a_restart(db_url, clock):
-    q = ReviewQueue(db_url, validator=fake_validator, brand_policy=fake_policy, clock=clock)
+    q = add_people(ReviewQueue(db_url, validator=fake_validator, brand_policy=fake_policy, clock=clock))
     item = q.add_draft(make_draft(), by="Ada", submit=True)
     q.edit(item.id, "Testo rivisto", by="Bea", base_version=item.version)
     q.comment(item.id, "ok per me", by="Cris")
     before = q.get(item.id)
     q.close()
-    again = ReviewQueue(db_url, validator=fake_validator, brand_policy=fake_policy, clock=clock)
+    again = add_people(ReviewQueue(db_url, validator=fake_validator, brand_policy=fake_policy, clock=clock))
     try:
         assert again.get(item.id) == before
         assert again.approve(item.id, by="Cris").state == "approved"
@@ -307,7 +321,7 @@ def test_data_survives_a_restart(db_url, clock):
 
 def test_default_wiring_reads_the_brand_profiles(settings):
     """No injected callables: platform + brand rules and four eyes come from brand_profiles/."""
-    q = ReviewQueue.open(settings)
+    q = add_people(ReviewQueue.open(settings))
     try:
         item = q.add_draft(make_draft("Nuovi gomitoli in bottega. #BottegaPasubio", brand="bottega-pasubio"),
                            by="Ada", submit=True)

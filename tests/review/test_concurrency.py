@@ -6,14 +6,14 @@ import multiprocessing
 
 from assistant.review import ReviewQueue
 from assistant.review.schemas import EditConflict
-from tests.factories import db_url, fake_policy, fake_validator, make_draft  # noqa: F401
+from tests.factories import add_people, db_url, fake_policy, fake_validator, make_draft  # noqa: F401
 
 EDITS_PER_PROCESS = 25
 
 
 def hammer(url: str, item_id: int, name: str, edits: int, barrier, results) -> None:
     """Make `edits` successful edits, each on the version just read; on a conflict, read again."""
-    queue = ReviewQueue(url, validator=fake_validator, brand_policy=fake_policy, migrate=False)
+    queue = ReviewQueue(url, validator=fake_validator, brand_policy=fake_policy, migrate=False)  # people: the parent
     saved, conflicts = [], 0
     barrier.wait()
     for n in range(edits):
@@ -33,7 +33,7 @@ def hammer(url: str, item_id: int, name: str, edits: int, barrier, results) -> N
 
 
 def test_two_processes_hammering_one_item_lose_nothing(db_url):
-    queue = ReviewQueue(db_url, validator=fake_validator, brand_policy=fake_policy)
+    queue = add_people(ReviewQueue(db_url, validator=fake_validator, brand_policy=fake_policy))
     item = queue.add_draft(make_draft(), by="Ada", submit=True)
     ctx = multiprocessing.get_context("spawn")
     barrier, results = ctx.Barrier(2), ctx.Queue()

@@ -6,7 +6,7 @@ import pytest
 
 from assistant.review import ReviewQueue
 from tests.conftest import write_brand
-from tests.factories import fake_validator
+from tests.factories import add_people, fake_validator
 
 APPROVED = "Tisana alla lavanda dei colli di Bassano, raccolta a mano: da sabato in bottega."
 EDITED = "Tisana alla lavanda dei colli di Bassano, raccolta a mano: da domenica in bottega e online."
@@ -16,7 +16,7 @@ EDITED = "Tisana alla lavanda dei colli di Bassano, raccolta a mano: da domenica
 def wired(services):
     for slug in ("erbe-a", "erbe-b"):
         write_brand(services.settings.brands_dir, slug)
-    queue = ReviewQueue.from_services(services, validator=fake_validator)
+    queue = add_people(ReviewQueue.from_services(services, validator=fake_validator))
     yield services, queue
     queue.close()
 
@@ -68,7 +68,7 @@ def test_an_index_failure_after_the_approval_leaves_the_exemplar_recorded_and_pe
     """The approval and its exemplar are one unit in the record; the index catches up later."""
     from tests.factories import make_draft
 
-    queue = ReviewQueue.from_services(services, validator=fake_validator)
+    queue = add_people(ReviewQueue.from_services(services, validator=fake_validator))
     item = queue.add_draft(make_draft("Nuova lana in bottega", brand="bottega-pasubio"), by="Ada", submit=True)
     real_index = queue.exemplars.index
     queue.exemplars.index = lambda brand: (_ for _ in ()).throw(RuntimeError("chroma is down"))
@@ -87,7 +87,7 @@ def test_a_failure_recording_the_exemplar_fails_the_approval(services):
     """Both or neither: nothing is approved when its exemplar cannot be recorded."""
     from tests.factories import make_draft
 
-    queue = ReviewQueue.from_services(services, validator=fake_validator)
+    queue = add_people(ReviewQueue.from_services(services, validator=fake_validator))
     item = queue.add_draft(make_draft("Nuova lana in bottega", brand="bottega-pasubio"), by="Ada", submit=True)
 
     def broken(s, public, text):

@@ -24,9 +24,30 @@ def env(monkeypatch, tmp_path, brands_dir):
     return tmp_path
 
 
+APP = str(REPO / "assistant" / "web" / "app.py")  # the script; streamlit_app.py serves it with the routes
+
+
+def sign_in(at, username: str = "giulia", role: str = "approver", brand: str | None = None) -> None:
+    """A real session for a user in the app's database (AppTest cannot send the cookie: the
+    session's cookie value goes where the shell also looks, and is checked like the cookie)."""
+    svc = Services()
+    people = svc.people
+    if people.count() == 0:
+        people.add("root", name="Root Admin", grants=[("admin", None)])
+    root = people.actor("root")
+    for name in ("giulia", "marco"):
+        if name not in {u.username for u in people.list()}:
+            people.add(name, name=name.capitalize(), grants=[("approver", None)], by=root)
+    if username not in {u.username for u in people.list()}:
+        people.add(username, name=username.capitalize(), email=f"{username}@example.com", grants=[(role, brand)],
+                   by=root)
+    at.session_state["auth_cookie"] = svc.sessions.start(people.actor(username))
+
+
 @pytest.fixture
 def app(env):
-    at = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=90)
+    at = AppTest.from_file(APP, default_timeout=90)
+    sign_in(at)
     at.run()
     assert not at.exception, at.exception
     return at
@@ -49,8 +70,7 @@ def drafts_in(at, brand="bottega-pasubio") -> list[dict]:
     return [d for entry in conv for d in entry.get("drafts", [])]
 
 
-def draft_and_send(at, name="Giulia") -> dict:
-    at.sidebar.text_input(key="reviewer_name").input(name).run()
+def draft_and_send(at) -> dict:
     at.chat_input[0].set_value(BRIEF).run()
     assert not at.exception, at.exception
     draft = drafts_in(at)[0]  # the first platform's card
@@ -116,11 +136,11 @@ def test_refine_keeps_the_conversation(app):
 def test_send_to_review_edit_approve_and_insights_move(app):
     draft = draft_and_send(app)
     assert "In revisione: elemento n. 1" in texts(app)
-    app.switch_page("assistant/web/pages/insights.py").run()
+    app.switch_page("views/insights.py").run()
     before = {m.label: m.value for m in app.metric}
     assert before["Elementi"] == "1" and before["Approvati"] == "0"
 
-    app.switch_page("assistant/web/pages/review.py").run()
+    app.switch_page("views/review.py").run()
     assert not app.exception, app.exception
     assert app.dataframe[0].value.shape[0] == 1
     edit = app.text_area(key="rq_text_1")
@@ -132,7 +152,7 @@ def test_send_to_review_edit_approve_and_insights_move(app):
     assert not app.exception, app.exception
     assert "approvato" in texts(app)
 
-    app.switch_page("assistant/web/pages/insights.py").run()
+    app.switch_page("views/insights.py").run()
     after = {m.label: m.value for m in app.metric}
     assert after["Approvati"] == "1" and after["Tasso di approvazione"] == "100%"
     assert after["Testo IA mantenuto"] == "100%"  # only words were added
@@ -141,7 +161,7 @@ def test_send_to_review_edit_approve_and_insights_move(app):
 
 def test_stale_edit_shows_both_versions(app):
     draft_and_send(app)
-    app.switch_page("assistant/web/pages/review.py").run()
+    app.switch_page("views/review.py").run()
     other = Services().review
     other.edit(1, "La versione di un collega. #BottegaPasubio", by="Marco", base_version=other.get(1).version)
     mine = app.text_area(key="rq_text_1")
@@ -162,7 +182,7 @@ def test_approval_gate_needs_a_reason(app, env):
     svc = app_services()
     svc.provider.script.extend(["Prezzo economico! #BottegaPasubio"] * 2)
     draft_and_send(app)
-    app.switch_page("assistant/web/pages/review.py").run()
+    app.switch_page("views/review.py").run()
     app.button(key="rq_approve_1").click().run()
     assert "approval" in texts(app).lower() or "approv" in texts(app)
     assert Services().review.get(1).state == "in_review"
@@ -172,7 +192,7 @@ def test_approval_gate_needs_a_reason(app, env):
 
 
 def test_library_profile_mapping_preview_and_search(app):
-    app.switch_page("assistant/web/pages/library.py").run()
+    app.switch_page("views/library.py").run()
     assert not app.exception, app.exception
     assert "Indice da aggiornare" in texts(app)
     app.button(key="reindex").click().run()
@@ -186,7 +206,8 @@ def test_library_profile_mapping_preview_and_search(app):
 def test_provider_failure_keeps_the_brief(monkeypatch, env):
     monkeypatch.setenv("ASSISTANT_PROVIDER", "compatible")
     monkeypatch.setenv("ASSISTANT_BASE_URL", "http://127.0.0.1:9/v1")
-    at = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=60)
+    sign_in(at)
     at.run()
     assert "ASSISTANT_BASE_URL" in "\n".join(shown(e.value) for e in at.sidebar.error)
     at.chat_input[0].set_value(BRIEF).run()
@@ -206,7 +227,7 @@ def test_english_interface_and_complete_catalogues(app):
 def test_calendar_schedule_week_view_and_export(app):
     draft_and_send(app)
     Services().review.approve(1, by="Marco")
-    app.switch_page("assistant/web/pages/calendar.py").run()
+    app.switch_page("views/calendar.py").run()
     assert not app.exception, app.exception
     assert any("Calendario editoriale" == t.value for t in app.title)
     from datetime import date, timedelta
@@ -225,7 +246,7 @@ def test_calendar_schedule_week_view_and_export(app):
 def test_report_button_builds_a_pdf(app):
     draft_and_send(app)
     Services().review.approve(1, by="Marco")
-    app.switch_page("assistant/web/pages/insights.py").run()
+    app.switch_page("views/insights.py").run()
     app.button(key="rep_build").click().run()
     assert not app.exception, app.exception
     name, body, mime = app.session_state["rep_file"]

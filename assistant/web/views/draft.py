@@ -9,12 +9,19 @@ import html
 import streamlit as st
 
 from assistant import platforms
+from assistant.accounts import can
 from assistant.drafting.schemas import GOALS, LANGUAGE_NAMES, Draft, DraftRequest
 from assistant.errors import AssistantError
 from assistant.web.common import brand_slug, lang, md, reviewer, services, show_text, show_violations, shown_errors, t
 
 svc = services()
 slug = brand_slug()
+actor = reviewer()
+if not can(actor, "draft", slug):
+    st.title(t("nav.draft"))
+    st.info(t("auth.read_only", roles=", ".join(t(f"role.{r}") for r in sorted(actor.roles_on(slug))),
+              what=t("nav.draft").lower()), icon="🔒")
+    st.stop()
 brand = svc.brand(slug)
 profile = brand.profile
 conv: list[dict] = st.session_state.setdefault("conversations", {}).setdefault(slug, [])
@@ -100,15 +107,11 @@ def render_card(d: Draft) -> None:
             c2.success(t("draft.kept_incomplete" if not d.complete else "draft.sent", id=sent[d.id]))
         elif c2.button(t("draft.send_to_review" if d.complete else "draft.keep_incomplete"), key=f"send-{d.id}",
                        type="primary" if d.complete else "secondary", width="stretch"):
-            who = reviewer()
-            if not who:
-                st.warning(t("draft.need_name"))
-            else:
-                with shown_errors():
-                    item = svc.review.add_draft(d, by=who, submit=d.complete, keep_incomplete=not d.complete,
-                                                edited_text=edited if edited != d.text else None)
-                    sent[d.id] = item.id
-                    st.rerun()
+            with shown_errors():
+                item = svc.review.add_draft(d, by=actor, submit=d.complete, keep_incomplete=not d.complete,
+                                            edited_text=edited if edited != d.text else None)
+                sent[d.id] = item.id
+                st.rerun()
 
 
 def stream_into(events, entry: dict) -> None:
@@ -182,7 +185,7 @@ if prompt:
         st.markdown(md(prompt))
     with st.chat_message("assistant"):
         try:
-            drafter = svc.drafter()
+            drafter = svc.drafter(actor=actor)
             if target:
                 stream_into(drafter.stream_refine(target, prompt), entry)
                 st.session_state["refine_target"] = entry["drafts"][-1]["id"] if entry["drafts"] else target.id

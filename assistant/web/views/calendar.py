@@ -17,7 +17,7 @@ queue = svc.review
 slug = brand_slug()
 profile = svc.brand(slug).profile
 ALL = "*"
-brands = {b.slug: b.profile for b in svc.brands()}
+brands = {b.slug: b.profile for b in svc.brands(reviewer())}
 WEEKDAYS = [t(f"weekday.{i}") for i in range(7)]
 
 st.title(t("calendar.title"))
@@ -72,8 +72,6 @@ who = reviewer()
 with tab_schedule:
     approved = queue.list_items(state="approved", brand=slug, per_page=200).items
     scheduled = queue.list_items(state="scheduled", brand=slug, per_page=200).items
-    if not who:
-        st.warning(t("draft.need_name"))
     candidates = approved + scheduled
     if candidates:
         pick = st.selectbox(t("calendar.item"), [i.id for i in candidates], key="cal_item",

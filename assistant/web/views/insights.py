@@ -9,11 +9,12 @@ import streamlit as st
 
 from assistant.analytics import insights
 from assistant.plan.cells import rows_csv
-from assistant.web.common import brand_slug, md, services, shown_errors, t
+from assistant.web.common import brand_slug, md, reviewer, services, shown_errors, t
 
 svc = services()
 ALL = "*"
-brands = {b.slug: b.profile.name for b in svc.brands()}
+actor = reviewer()
+brands = {b.slug: b.profile.name for b in svc.brands(actor)}
 
 st.title(t("insights.title"))
 scope = st.radio(t("insights.scope"), [brand_slug(), ALL], horizontal=True, key="ins_scope",
@@ -34,7 +35,7 @@ def section(title: str, key: str, rows: list[dict], chart) -> None:
 
 
 with shown_errors():
-    facts = insights.facts(svc.review, brand=None if scope == ALL else scope)
+    facts = insights.facts(svc.review, brand=None if scope == ALL else scope, actor=actor)
     totals = insights.overall(facts)
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(t("insights.items"), totals["items"])

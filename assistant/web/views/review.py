@@ -4,10 +4,12 @@ conflict handling), comment, and approve / request changes / reject / reopen, al
 from __future__ import annotations
 
 import html
+from datetime import timedelta
 
 import pandas as pd
 import streamlit as st
 
+from assistant.accounts import can
 from assistant.errors import AssistantError
 from assistant.platforms import PLATFORMS
 from assistant.review import EditConflict
@@ -50,12 +52,39 @@ def show_conflict(conflict: dict, message: str, yours_label: str) -> None:
     c2.text(conflict["yours"])
 
 
+def share_panel(view) -> None:
+    """A client approval link for this item (the URL is shown once), and the item's links to revoke."""
+    with st.expander(t("share.title")):
+        to = st.text_input(t("share.to"), key=f"share_to_{view.id}", placeholder="Anna Neri <anna@cliente.it>")
+        days = st.number_input(t("share.expires"), min_value=1, max_value=90, value=7, key=f"share_days_{view.id}")
+        if st.button(t("share.create"), key=f"share_create_{view.id}"):
+            with shown_errors():
+                made = svc.shares.create(view.brand, [view.id], to=to, by=who, expires=timedelta(days=int(days)))
+                st.session_state[f"share_made_{view.id}"] = (made.share.to_name, made.share.expires_at,
+                                                             svc.share_url(made.token))
+        made = st.session_state.get(f"share_made_{view.id}")
+        if made:
+            st.success(t("share.created", name=md(made[0]), until=f"{made[1]:%Y-%m-%d %H:%M} UTC"))
+            st.code(made[2], language=None)
+        now = queue.clock()
+        for link in svc.shares.list(view.brand, by=who, item_id=view.id):
+            state = link.state(now)
+            c1, c2 = st.columns([3, 1])
+            c1.caption(f"#{link.id} · {md(link.to_name)} · {t('share.state.' + state)} · "
+                       f"{link.expires_at:%Y-%m-%d %H:%M} UTC")
+            if state == "active" and c2.button(t("share.revoke", id=link.id), key=f"share_revoke_{link.id}"):
+                with shown_errors():
+                    svc.shares.revoke(link.id, by=who)
+                    st.rerun()
+
+
 def state_label(state: str) -> str:
     return t(f"state.{state}")
 
 
 st.title(t("review.title"))
-brands = {b.slug: b.profile.name for b in svc.brands()}
+who = reviewer()
+brands = {b.slug: b.profile.name for b in svc.brands(who)}
 f1, f2, f3, f4 = st.columns(4)
 brand_filter = f1.selectbox(t("review.brand"), [ALL, *brands], index=1 + list(brands).index(brand_slug()),
                             format_func=lambda s: t("review.all") if s == ALL else brands[s], key="rq_brand")
@@ -70,7 +99,7 @@ with shown_errors():
     first = queue.list_items(state=None if state_filter == ALL else state_filter,
                              brand=None if brand_filter == ALL else brand_filter,
                              platform=None if platform_filter == ALL else platform_filter,
-                             assignee=assignee_filter.strip() or None, page=1, per_page=PER_PAGE)
+                             assignee=assignee_filter.strip() or None, page=1, per_page=PER_PAGE, actor=who)
     page_no = 1
     if first.pages > 1:
         page_no = int(st.number_input(t("review.page", pages=first.pages), min_value=1, max_value=first.pages,
@@ -78,7 +107,7 @@ with shown_errors():
     listing = first if page_no == 1 else queue.list_items(
         state=None if state_filter == ALL else state_filter, brand=None if brand_filter == ALL else brand_filter,
         platform=None if platform_filter == ALL else platform_filter, assignee=assignee_filter.strip() or None,
-        page=page_no, per_page=PER_PAGE)
+        page=page_no, per_page=PER_PAGE, actor=who)
     st.caption(t("review.count", total=listing.total))
     if listing.items:
         table = pd.DataFrame([{
@@ -103,19 +132,16 @@ if ids:
     chosen = st.selectbox(t("review.open"), ids, index=ids.index(current), key="rq_item_pick",
                           format_func=lambda i: f"#{i}")
     st.session_state["rq_item"] = chosen
-    view = queue.get(chosen)
+    view = queue.get(chosen, actor=who)
     # What was on screen when a button was clicked is the previous run's item (this run reloaded it):
     # decisions are taken on that version, so a change by someone else in between is never approved unseen.
     shown_key = f"rq_shown_{view.id}"
     shown = st.session_state.get(shown_key, (view.version, view.text))
-    who = reviewer()
     st.divider()
     st.subheader(t("review.item", id=view.id, brand=md(brands.get(view.brand, view.brand)),
                    platform=svc.rules[view.platform].label))
     st.caption(f"{state_label(view.state)} · {t('review.version', version=view.version)} · "
                f"{t('review.revisions', n=len(view.revisions))} · {t('review.brief')}: {md(view.brief)}")
-    if not who:
-        st.warning(t("draft.need_name"))
 
     v0 = view.revisions[0]
     left, right = st.columns(2)
@@ -166,11 +192,12 @@ if ids:
             st.caption(t("review.not_editable", state=state_label(view.state)))
 
     with tab_decide:
-        actions = [a for a in ("submit", "approve", "request_changes", "reject", "reopen") if a in view.allowed_actions]
+        actions = [a for a in ("submit", "approve", "request_changes", "reject", "reopen", "client_approve",
+                               "client_request_changes") if a in view.allowed_actions]
         if not actions:
             st.caption(t("review.no_actions", state=state_label(view.state)))
         note = st.text_input(t("review.note"), key=f"rq_note_{view.id}") if set(actions) & {
-            "request_changes", "reject", "reopen"} else ""
+            "request_changes", "reject", "reopen", "client_request_changes"} else ""
         override = ""
         if "approve" in actions and view.error_count:
             override = st.text_input(t("review.override"), key=f"rq_override_{view.id}",
@@ -188,6 +215,8 @@ if ids:
                         queue.submit(view.id, by=who, base_version=seen_version)
                     elif action == "approve":
                         queue.approve(view.id, by=who, override_reason=override or None, base_version=seen_version)
+                    elif action == "client_approve":
+                        queue.client_approve(view.id, by=who, base_version=seen_version)
                     else:
                         getattr(queue, action)(view.id, by=who, note=note, base_version=seen_version)
                     for key in (f"rq_base_{view.id}", f"rq_text_{view.id}", f"rq_stale_{view.id}"):
@@ -205,7 +234,8 @@ if ids:
                 st.markdown(f"**{md(c.author)}** · {c.created_at.strftime('%Y-%m-%d %H:%M')}")
                 show_text(c.text)
         comment = st.text_area(t("review.comment"), key=f"rq_comment_{view.id}", height=80)
-        if st.button(t("review.add_comment"), key=f"rq_add_comment_{view.id}", disabled=not who or not comment.strip()):
+        if st.button(t("review.add_comment"), key=f"rq_add_comment_{view.id}",
+                     disabled="comment" not in view.allowed_actions or not comment.strip()):
             with shown_errors():
                 queue.comment(view.id, comment, by=who)
                 st.rerun()
@@ -219,4 +249,6 @@ if ids:
             for r in view.revisions:
                 st.markdown(f"**v{r.number}** · {md(r.author)} · {r.created_at.strftime('%Y-%m-%d %H:%M')}")
                 st.text(r.text)
+    if can(who, "share", view.brand):
+        share_panel(view)
     st.session_state[shown_key] = (view.version, view.text)  # what this run put on screen

@@ -1,0 +1,49 @@
+"""The server secret that signs session cookies and share links (itsdangerous, one salt per purpose).
+
+`ASSISTANT_SESSION_SECRET` when set (every replica of a team's app needs the same one), else the
+file `$ASSISTANT_HOME/session_secret`, generated on first use with 0600 permissions. A file that
+others can read is refused: whoever reads it can forge sessions."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import stat
+from pathlib import Path
+
+from assistant.errors import ConfigError
+
+FILE_NAME = "session_secret"
+MIN_LENGTH = 32
+
+
+def secret_path(home: Path) -> Path:
+    return home / FILE_NAME
+
+
+def load_secret(home: Path, configured: str | None = None, *, create: bool = True) -> str:
+    if configured:
+        if len(configured) < MIN_LENGTH:
+            raise ConfigError(f"ASSISTANT_SESSION_SECRET: use at least {MIN_LENGTH} random characters "
+                              "(`python -c \"import secrets; print(secrets.token_urlsafe(48))\"`)")
+        return configured
+    path = secret_path(home)
+    if not path.exists():
+        if not create:
+            raise ConfigError(f"no session secret: set ASSISTANT_SESSION_SECRET or let the app create {path}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first: use theirs
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise ConfigError(f"{path} can be read by others (mode {mode:o}): run `chmod 600 {path}`, or delete it to "
+                          "have a new one made (everyone signs in again)")
+    value = path.read_text().strip()
+    if len(value) < MIN_LENGTH:
+        raise ConfigError(f"{path} is too short to be a secret: delete it to have a new one made")
+    return value

@@ -1,0 +1,8 @@
+"""What `assistant app` runs with `streamlit run` (an installed package): the same app as the
+checkout's streamlit_app.py. `streamlit run` finds `app` below by reading this file."""
+
+import streamlit as st
+
+from assistant.web.server import SCRIPT, lifespan, routes
+
+app = st.App(SCRIPT, routes=routes(), lifespan=lifespan)

@@ -1,0 +1,74 @@
+"""The web server: the Streamlit app (`web/app.py`) plus Copydesk's own HTTP routes (sign-in,
+first administrator, sign-out, the client page), served together by Streamlit's `st.App`.
+
+`streamlit run streamlit_app.py` (a checkout) and `assistant app` (an installed package, which runs
+`web/launch.py`) both build the app here. At start it loads the session secret (refusing one that
+others can read) and, while there are no users, prints the one-time setup link."""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import AssistantError
+
+SCRIPT = Path(__file__).resolve().parent / "app.py"
+
+
+def routes() -> list[Any]:
+    from assistant.web.account_routes import ROUTES as ACCOUNT
+    from assistant.web.client_routes import ROUTES as CLIENT
+
+    return [*ACCOUNT, *CLIENT]
+
+
+def _address() -> str:
+    from streamlit import config
+
+    return str(config.get_option("server.address") or "")
+
+
+def _loopback(address: str) -> bool:
+    if address in ("", "localhost"):
+        return address == "localhost"
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+def startup() -> None:
+    """Checks before serving anyone; raises SystemExit with the reason and the fix."""
+    from assistant.web.account_routes import SETUP
+    from assistant.web.common import services
+
+    address = _address()
+    try:
+        svc = services()
+        svc.secret  # noqa: B018 - loads it, or makes it (0600), or refuses one others can read
+        users = svc.people.count()
+    except AssistantError as exc:
+        where = "on a network address " if not _loopback(address) else ""
+        print(f"Copydesk cannot start {where}: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    if users == 0:
+        SETUP["token"] = secrets.token_urlsafe(18)
+        from streamlit import config
+
+        port = config.get_option("server.port")
+        host = address if address and address not in ("0.0.0.0", "::") else "127.0.0.1"
+        print(f"\n  Copydesk has no users yet. Create the first administrator at\n"
+              f"  http://{host}:{port}/account/setup?token={SETUP['token']}\n"
+              f"  (from this computer, http://127.0.0.1:{port}/account/setup works without the token)\n",
+              file=sys.stderr, flush=True)
+
+
+@asynccontextmanager
+async def lifespan(_app: Any) -> AsyncIterator[None]:
+    startup()
+    yield
