@@ -9,6 +9,7 @@ Every command runs outside the checkout, so only files inside the wheel can be f
 from __future__ import annotations
 
 import json
+import urllib.request
 import os
 import shutil
 import subprocess
@@ -130,6 +131,9 @@ def test_installed_wheel_runs_the_cli_and_the_app(wheel: Path, tmp_path: Path):
     hits = json.loads(cli("search", BRAND, "maglia", "--json"))
     assert hits and all(hit["text"] for hit in hits), hits
 
+    cli("users", "add", "ada", "--name", "Ada", "--role", "approver")
+    users = json.loads(cli("users", "list", "--json"))
+    assert [(u["username"], u["grants"]) for u in users] == [("ada", [{"role": "approver", "brand": "*"}])]
     drafts = json.loads(cli("draft", BRAND, "-p", "instagram", "-b", "Filò del giovedì in bottega",
                             "--provider", "fake", "--queue", "--by", "Ada", "--json"))
     assert drafts and drafts[0]["brand"] == BRAND and drafts[0]["platform"] == "instagram", drafts
@@ -147,10 +151,13 @@ def test_installed_wheel_runs_the_cli_and_the_app(wheel: Path, tmp_path: Path):
     report = (work / "r.html").read_text(encoding="utf-8")
     assert "<html" in report.lower() and "Bottega Pasubio" in report, report[:500]
 
-    # The app's shell and default page render from the installed package (no exception).
+    # The app's shell and default page render from the installed package (no exception), signed in.
     rendered = _run([str(python), "-c", (
         "import assistant.web as w; from streamlit.testing.v1 import AppTest\n"
-        "at = AppTest.from_file(str(w.APP), default_timeout=60).run()\n"
+        "from assistant.services import Services\n"
+        "svc = Services(); at = AppTest.from_file(str(w.APP), default_timeout=60)\n"
+        "at.session_state['auth_cookie'] = svc.sessions.start(svc.people.actor('ada'))\n"
+        "at.run()\n"
         "assert not at.exception, [e.value for e in at.exception]\n"
         "print(len(at.selectbox), at.title[0].value if at.title else '')")], cwd=work, env=env).stdout
     assert "Bottega Pasubio" in rendered, rendered
@@ -165,6 +172,9 @@ def test_installed_wheel_runs_the_cli_and_the_app(wheel: Path, tmp_path: Path):
         log.flush()
         log.seek(0)
         assert up, f"no health on port {port} (exit {app.poll()}):\n{log.read()}"
+        # Copydesk's own routes are served beside the app (sign-in page)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/account/signin?lang=en", timeout=10) as page:
+            assert page.status == 200 and b'name="password"' in page.read()
     finally:
         stop(app)
         log.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, NoReturn, Optional
+from typing import Annotated, Any, NoReturn, Optional
 
 import typer
 
@@ -24,7 +24,7 @@ def draft(
     ui_language: Annotated[str, typer.Option("--ui-language", "--language-ui",
                                              help="Language of the messages: it | en.")] = "it",
     queue: Annotated[bool, typer.Option("--queue", help="Put the drafts in the review queue (needs --by).")] = False,
-    by: Annotated[Optional[str], typer.Option("--by", help="Your name, recorded in the review queue.")] = None,
+    by: Annotated[Optional[str], typer.Option("--by", help="Your username (a user with a drafting role on the brand), recorded in the review queue.")] = None,
     keep_incomplete: Annotated[bool, typer.Option("--keep-incomplete", help="With --queue: keep a cut-off or "
                                                   "empty answer as a draft (never sent to review).")] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -44,15 +44,17 @@ def draft(
     drafts: list[dict] = []
     try:
         svc = common.services(provider=provider) if provider else common.services()
+        # --by names a user with a drafting role on the brand: checked before anything is generated
+        actor = svc.review.actor(by) if queue else None
         svc.knowledge.index_brand(svc.brand(brand))  # no-op when the index is fresh
-        drafter = svc.drafter()
+        drafter = svc.drafter(actor=actor)
         if not as_json:
             info = svc.provider.describe()
             typer.echo(f"# {info['provider']} / {info['model']}"
                        + (" (bundled demo model: drafts only show the workflow)" if info["demo_model"] else ""), err=True)
         for event in drafter.stream(request):
             if event.kind == "done":
-                drafts.append(_finished(svc, event.draft, queue=queue, by=by, lang=ui_language, as_json=as_json,
+                drafts.append(_finished(svc, event.draft, queue=queue, by=actor or by, lang=ui_language, as_json=as_json,
                                         keep_incomplete=keep_incomplete))
             elif not as_json and event.kind == "start":
                 typer.echo(f"\n--- {event.platform} · variant {event.variant} ---")
@@ -88,7 +90,7 @@ def _fail_if_incomplete(drafts: list[dict], *, queue: bool, keep_incomplete: boo
         raise typer.Exit(1)
 
 
-def _finished(svc, d, *, queue: bool, by: str | None, lang: str, as_json: bool, keep_incomplete: bool) -> dict:
+def _finished(svc, d, *, queue: bool, by: Any, lang: str, as_json: bool, keep_incomplete: bool) -> dict:
     """One finished draft: queued if asked, printed (text mode), and its JSON form."""
     out = d.public() | {"violations": [v.rendered(lang) for v in d.violations],
                         "incomplete_message": d.incomplete_message(lang)}

@@ -24,14 +24,14 @@ def app_command(
     port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8501,
 ) -> None:
     """Start the web app (Streamlit) from the installed package."""
-    from assistant.web import APP
+    from assistant.web import LAUNCHER
 
     try:
         settings = common.services().settings
     except AssistantError as exc:
         fail(str(exc))
     max_mb = max(1, int(round(settings.max_upload_mb)))
-    command = [sys.executable, "-m", "streamlit", "run", str(APP), f"--server.address={address}",
+    command = [sys.executable, "-m", "streamlit", "run", str(LAUNCHER), f"--server.address={address}",
                f"--server.port={port}", f"--server.maxUploadSize={max_mb}", *STREAMLIT_FLAGS]
     typer.echo(f"Copydesk on http://{address}:{port} (brands: {settings.brands_dir}; state: {settings.home})",
                err=True)

@@ -109,7 +109,12 @@ class ReviewReader(ReviewStore):
         staff = {g.brand for g in who.grants if g.role in STAFF_ROLES}
         if ALL_BRANDS in staff:
             return Item.id.is_not(None)
-        shared = self.shared_items(who) if who.kind == "link" or any(g.role == "client" for g in who.grants) else set()
+        client_brands = {g.brand for g in who.grants if g.role == "client"}
+        shared: set[int] = set()
+        if who.kind == "link":
+            shared = set(who.share_items)
+        elif client_brands:  # shared with their e-mail, on the brands where they are a client
+            shared = self.shared_items(who, None if ALL_BRANDS in client_brands else client_brands)
         conditions = []
         if staff:
             conditions.append(Item.brand.in_(sorted(staff)))

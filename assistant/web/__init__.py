@@ -2,4 +2,5 @@
 
 from pathlib import Path
 
-APP = Path(__file__).resolve().parent / "launch.py"  # the app and its routes (`web.server`)
+APP = Path(__file__).resolve().parent / "app.py"  # the Streamlit script
+LAUNCHER = Path(__file__).resolve().parent / "launch.py"  # what `streamlit run` serves: the app and its routes

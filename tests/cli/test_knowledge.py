@@ -28,6 +28,9 @@ def cli_env(monkeypatch, tmp_path, brands_dir, hash_embedder):
     from assistant.settings import load_settings
 
     monkeypatch.setattr(cli, "services", lambda **kw: Services(load_settings(**kw), embedder=hash_embedder))
+    from tests.factories import add_people
+
+    add_people(Services(load_settings(), embedder=hash_embedder).review, ("Giulia",), role="editor")
     return brands_dir
 
 
@@ -160,6 +163,9 @@ def test_draft_bad_input(cli_env):
 
 
 def test_draft_into_the_queue(cli_env):
+    code, _, err = run("draft", "bottega-pasubio", "-p", "instagram", "-b", "Filò del giovedì", "--provider", "fake",
+                       "--queue", "--by", "giulia.")
+    assert code == 1 and "no user 'giulia.'" in err  # a look-alike of a user is nobody: nothing is queued
     code, out, err = run("draft", "bottega-pasubio", "-p", "instagram", "-b", "Filò del giovedì", "--provider", "fake",
                          "--queue", "--by", "Giulia", "--json")
     assert code == 0, err

@@ -7,6 +7,8 @@ import json
 import re
 
 import pytest
+
+from tests.factories import add_people
 from pydantic import ValidationError
 
 from assistant.drafting.schemas import DraftRequest
@@ -225,7 +227,7 @@ def test_a_draft_is_complete_only_when_the_provider_finished(indexed, reply, rea
         assert draft.incomplete_message("en") == (
             f"The model's answer was cut off after {draft.completion_tokens} tokens: this text is incomplete.")
         assert "interrotta" in draft.incomplete_message("it")
-    queue = indexed.review
+    queue = add_people(indexed.review)
     with pytest.raises(InvalidRequest, match="incomplete"):
         queue.add_draft(draft, by="Ada", submit=True)
     kept = queue.add_draft(draft, by="Ada", submit=True, keep_incomplete=True)
