@@ -5,6 +5,6 @@ below by reading this file."""
 
 import streamlit as st
 
-from assistant.web.server import SCRIPT, lifespan, routes
+from assistant.web.server import SCRIPT, lifespan, middleware, routes
 
-app = st.App(SCRIPT, routes=routes(), lifespan=lifespan)
+app = st.App(SCRIPT, routes=routes(), middleware=middleware(), lifespan=lifespan)

@@ -32,11 +32,9 @@ from assistant.review import metrics as rm
 from assistant.review.wiring import WiredReader
 from assistant.review.schemas import ApprovalBlocked, CommentPublic, FourEyesRequired, ItemPublic
 from assistant.review.states import NOTE_REQUIRED, TRANSITIONS, allowed_actions
-from assistant.review.store import utcnow
 
 if TYPE_CHECKING:
     from assistant.drafting.schemas import Draft
-    from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -11,16 +11,10 @@ import streamlit as st
 from assistant.accounts import Actor, can
 from assistant.errors import AssistantError
 from assistant.i18n import LANGUAGES
-from assistant.web.common import brand_slug, current_actor, md, oidc_email, services, startup_notes, t
+from assistant.web.common import (brand_slug, current_actor, md, oidc_configured, oidc_email, services, sign_out,
+                                  startup_notes, t)
 
 PAGES = Path(__file__).resolve().parent / "views"  # not pages/: Streamlit would run it as a v1 multipage app
-
-
-def _oidc_configured() -> bool:
-    try:
-        return "auth" in st.secrets
-    except Exception:  # no secrets file
-        return False
 
 
 def gate() -> None:
@@ -40,18 +34,18 @@ def gate() -> None:
         return
     st.info(t("auth.signin_needed"), icon="🔒")
     st.link_button(t("auth.signin_button"), f"/account/signin?lang={lang}", type="primary")
-    if _oidc_configured() and st.button(t("auth.oidc_button")):
+    if oidc_configured() and st.button(t("auth.oidc_button")):
         st.login()
 
 
 def who_panel(actor: Actor, slug: str | None) -> None:
     roles = sorted(actor.roles_on(slug)) if slug else []
     st.sidebar.caption(t("auth.signed_in", name=md(actor.name), roles=", ".join(t(f"role.{r}") for r in roles) or "-"))
-    if oidc_email():
-        if st.sidebar.button(t("auth.signout"), key="signout"):
+    if st.sidebar.button(t("auth.signout"), key="signout"):
+        if oidc_email():
             st.logout()
-    else:
-        st.sidebar.link_button(t("auth.signout"), "/account/signout")
+        sign_out()
+        st.rerun()
 
 
 def sidebar(actor: Actor) -> bool:

@@ -78,6 +78,14 @@ def brand_slug() -> str | None:
 SESSION_KEY = "auth_cookie"  # where a test (AppTest cannot send cookies) puts a real session's cookie value
 
 
+def oidc_configured() -> bool:
+    """OpenID Connect through `st.login`: an `[auth]` section in .streamlit/secrets.toml."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file
+        return False
+
+
 def oidc_email() -> str | None:
     """The e-mail OpenID Connect vouched for (`st.login`, when `[auth]` is configured), else None."""
     try:
@@ -109,6 +117,16 @@ def current_actor() -> Actor | None:
         svc.people.touch_login(actor.user_id, via="oidc", address=st.context.ip_address)  # type: ignore[arg-type]
         st.session_state["oidc_recorded"] = actor.user_id
     return actor
+
+
+def sign_out() -> None:
+    """Ends this browser's session in the database (every tab and replica); recorded."""
+    from assistant.accounts.sessions import COOKIE
+
+    cookie = (st.context.cookies.get(COOKIE) if st.context.cookies else None) or st.session_state.get(SESSION_KEY)
+    services().sessions.end(cookie, address=st.context.ip_address or "127.0.0.1")
+    st.session_state.pop(SESSION_KEY, None)
+    st.session_state.pop("actor", None)
 
 
 def reviewer() -> Actor:

@@ -3,6 +3,6 @@ checkout's streamlit_app.py. `streamlit run` finds `app` below by reading this f
 
 import streamlit as st
 
-from assistant.web.server import SCRIPT, lifespan, routes
+from assistant.web.server import SCRIPT, lifespan, middleware, routes
 
-app = st.App(SCRIPT, routes=routes(), lifespan=lifespan)
+app = st.App(SCRIPT, routes=routes(), middleware=middleware(), lifespan=lifespan)

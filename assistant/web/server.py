@@ -72,3 +72,50 @@ def startup() -> None:
 async def lifespan(_app: Any) -> AsyncIterator[None]:
     startup()
     yield
+
+
+OPEN_PREFIXES = ("/_stcore", "/static", "/account/", "/client/", "/component", "/media", "/auth/", "/oauth2callback",
+                 "/favicon", "/app/static")
+
+
+class SignInFirst:
+    """ASGI middleware: a browser opening a page of the app without a valid session goes straight
+    to the sign-in page (or the first administrator's setup). The app checks the session again on
+    every run; this only spares people a page with nothing but a button. With OpenID Connect
+    configured, the app's own page (which offers it) is shown instead."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope.get("method") == "GET" and not scope["path"].startswith(OPEN_PREFIXES):
+            from starlette.concurrency import run_in_threadpool
+            from starlette.requests import Request
+
+            request = Request(scope)
+            if "text/html" in request.headers.get("accept", ""):
+                target = await run_in_threadpool(_sign_in_target, request)
+                if target is not None:
+                    from assistant.web.html import redirect
+
+                    await redirect(target)(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
+
+
+def _sign_in_target(request: Any) -> str | None:
+    from assistant.accounts.sessions import COOKIE
+    from assistant.web.common import oidc_configured, services
+    from assistant.web.html import language
+
+    svc = services()
+    if svc.sessions.resolve(request.cookies.get(COOKIE)) is not None or oidc_configured():
+        return None
+    page = "setup" if svc.people.count() == 0 else "signin"
+    return f"/account/{page}?lang={language(request)}"
+
+
+def middleware() -> list[Any]:
+    from starlette.middleware import Middleware
+
+    return [Middleware(SignInFirst)]

@@ -1,6 +1,7 @@
 """The main flow in a real browser: the app as a subprocess on a free loopback port, driven by
-Playwright with Debian's Chromium: brand -> brief -> drafts appear -> send to review -> approve.
-Screenshots of each page go to test-artifacts/screenshots/."""
+Playwright with Debian's Chromium: sign in -> reload -> brief -> drafts -> review -> approve ->
+share with the client, who approves from a second browser -> audit trail; a second replica accepts
+the same session; a revoked link shows nothing. Screenshots go to test-artifacts/screenshots/."""
 
 from __future__ import annotations
 
@@ -27,20 +28,53 @@ ARTIFACTS = REPO / "test-artifacts" / "screenshots"
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)")
 
 
+PASSWORD = "una frase abbastanza lunga"
+
+
+def app_env(tmp_path: Path, brands_dir: Path, port: int) -> dict[str, str]:
+    return {**os.environ, "ASSISTANT_HOME": str(tmp_path / "home"), "ASSISTANT_BRANDS_DIR": str(brands_dir),
+            "ASSISTANT_PROVIDER": "fake", "ASSISTANT_EMBEDDING": "fake",
+            "ASSISTANT_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+
+
+def add_user(tmp_path: Path, brands_dir: Path, name: str = "Giulia Test", username: str = "giulia") -> None:
+    """An approver on every brand, in the database the app will open (with an administrator)."""
+    from assistant.services import Services
+    from assistant.settings import load_settings
+
+    svc = Services(load_settings(home=tmp_path / "home", brands_dir=brands_dir, embedding="fake", provider="fake"))
+    if svc.people.count() == 0:
+        svc.people.add("root", name="Root Admin", password=PASSWORD, grants=[("admin", None)])
+    svc.people.add(username, name=name, password=PASSWORD, grants=[("approver", None)],
+                   by=svc.people.actor("root"))
+    svc.review.close()
+
+
+def sign_in(page, url: str, username: str = "giulia") -> None:
+    """Through the gate and the sign-in form, as a person would."""
+    from playwright.sync_api import expect
+
+    page.goto(url)  # no session: straight to the sign-in page
+    page.get_by_label("Nome utente").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Accedi").click()
+    expect(page.get_by_text(re.compile(r"^Accesso come"))).to_be_visible()
+
+
 @contextmanager
-def running_app(tmp_path: Path, brands_dir: Path) -> Iterator[str]:
+def running_app(tmp_path: Path, brands_dir: Path, port: int | None = None, log_name: str = "streamlit.log"
+                ) -> Iterator[str]:
     """The app as a subprocess on a free loopback port, with the fake provider and embedding."""
-    port = free_port()
-    env = {**os.environ, "ASSISTANT_HOME": str(tmp_path / "home"), "ASSISTANT_BRANDS_DIR": str(brands_dir),
-           "ASSISTANT_PROVIDER": "fake", "ASSISTANT_EMBEDDING": "fake"}
-    log = (tmp_path / "streamlit.log").open("w")
+    port = port or free_port()
+    env = app_env(tmp_path, brands_dir, port)
+    log = (tmp_path / log_name).open("w")
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(REPO / "streamlit_app.py"),
                              "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
                             cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         if not healthy(f"{url}/_stcore/health", proc):
-            pytest.fail("the app did not start: " + (tmp_path / "streamlit.log").read_text()[-2000:])
+            pytest.fail("the app did not start: " + (tmp_path / log_name).read_text()[-2000:])
         yield url
     finally:
         stop(proc)
@@ -49,6 +83,12 @@ def running_app(tmp_path: Path, brands_dir: Path) -> Iterator[str]:
 
 @pytest.fixture
 def app_url(tmp_path, brands_dir):
+    import yaml
+
+    profile = brands_dir / "bottega-pasubio" / "brand.yaml"  # the client approves after the team
+    data = yaml.safe_load(profile.read_text(encoding="utf-8")) | {"approval": ["internal", "client"]}
+    profile.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    add_user(tmp_path, brands_dir)
     with running_app(tmp_path, brands_dir) as url:
         yield url
 
@@ -66,16 +106,17 @@ def test_main_flow_in_chromium(app_url, tmp_path):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
         browser = _chromium(pw)
-        page = browser.new_page(viewport={"width": 1400, "height": 1800})
+        page = browser.new_page(locale="it-IT", viewport={"width": 1400, "height": 1800})
         page.set_default_timeout(60_000)
         page.goto(app_url)
+        expect(page.get_by_label("Nome utente")).to_be_visible()  # nothing of the app without signing in
+        expect(page.get_by_role("heading", name="Bozze per Bottega Pasubio")).to_have_count(0)
+        sign_in(page, app_url)
+        page.reload()  # a reload keeps the session (a cookie checked against the database)
         expect(page.get_by_role("heading", name="Bozze per Bottega Pasubio")).to_be_visible()
+        expect(page.get_by_text("Accesso come Giulia Test")).to_be_visible()
         page.screenshot(path=str(ARTIFACTS / "01-draft-empty.png"), full_page=True)
 
-        name = page.get_by_label("Il tuo nome")
-        name.fill("Giulia Test")
-        name.press("Enter")
-        page.wait_for_timeout(500)
         brief = page.get_by_placeholder("Scrivi il brief: di cosa parla il post?")
         brief.fill("Laboratorio di rammendo sabato in bottega: portate i maglioni bucati")
         brief.press("Enter")
@@ -92,7 +133,37 @@ def test_main_flow_in_chromium(app_url, tmp_path):
         page.screenshot(path=str(ARTIFACTS / "03-review.png"), full_page=True)
         page.get_by_role("tab", name="Decidi").click()
         page.get_by_role("button", name="Approva").click()
+        expect(page.get_by_text(re.compile(r"^dal cliente · versione"))).to_be_visible()  # the client's turn
+
+        recipient = page.get_by_label("Cliente (\"Nome <e-mail>\")")
+        for _ in range(3):  # the expander may re-render while the approval's rerun settles
+            page.get_by_text("Condividi con il cliente").click()
+            try:
+                expect(recipient).to_be_visible(timeout=5_000)
+                break
+            except AssertionError:
+                continue
+        recipient.fill("Carla Cliente <carla@cliente.it>")
+        page.get_by_role("button", name="Crea link").click()
+        link = page.locator("code").filter(has_text="/client/").first
+        expect(link).to_be_visible()
+        url = link.inner_text().strip()
+        assert url.startswith(f"{app_url}/client/"), url
+        client = browser.new_context(locale="it-IT").new_page()  # the client: another browser, no account, no cookie
+        client.set_default_timeout(60_000)
+        client.goto(url)
+        expect(client.get_by_role("heading", name="Post da approvare")).to_be_visible()
+        expect(client.get_by_text("Laboratorio di rammendo").first).to_be_visible()
+        client.screenshot(path=str(ARTIFACTS / "04-client.png"), full_page=True)
+        client.get_by_role("button", name="Approva").click()
+        expect(client.get_by_text("Approvato: grazie.")).to_be_visible()
+
+        page.reload()
         expect(page.get_by_text(re.compile(r"^approvato · versione"))).to_be_visible()
+        page.get_by_role("tab", name="Storico").click()
+        # the history table is a canvas grid: its cells are in the page, drawn rather than laid out
+        expect(page.get_by_text("client_approve").first).to_be_attached()
+        expect(page.get_by_text("Carla Cliente <carla@cliente.it> (client link #1)").first).to_be_attached()
         page.screenshot(path=str(ARTIFACTS / "04-approved.png"), full_page=True)
 
         page.get_by_role("link", name="Calendario").click()
@@ -129,8 +200,8 @@ def test_main_flow_in_chromium(app_url, tmp_path):
         page.wait_for_timeout(1000)  # let the charts draw before the picture
         page.screenshot(path=str(ARTIFACTS / "06-insights.png"), full_page=True)
         browser.close()
-    for name in ("01-draft-empty", "02-drafts", "03-review", "04-approved", "04b-calendar", "05-library-upload",
-                 "05-library", "06-insights"):
+    for name in ("01-draft-empty", "02-drafts", "03-review", "04-client", "04-approved", "04b-calendar",
+                 "05-library-upload", "05-library", "06-insights"):
         assert (ARTIFACTS / f"{name}.png").stat().st_size > 10_000
 
 
@@ -219,6 +290,7 @@ def pixel():
 @pytest.fixture
 def payload_app_url(tmp_path, brands_dir, pixel):
     plant_payloads(brands_dir, pixel.base)
+    add_user(tmp_path, brands_dir, name=f"Giulia ![r]({pixel.base}/pixel-reviewer)")  # a user's name is text too
     with running_app(tmp_path, brands_dir) as url:
         yield url
 
@@ -238,18 +310,14 @@ def test_foreign_text_loads_nothing_in_chromium(payload_app_url, pixel):
 
     with sync_playwright() as pw:
         browser = _chromium(pw)
-        page = browser.new_page(viewport={"width": 1400, "height": 1800})
+        page = browser.new_page(locale="it-IT", viewport={"width": 1400, "height": 1800})
         page.set_default_timeout(60_000)
-        page.goto(payload_app_url)
+        sign_in(page, payload_app_url)
         expect(page.get_by_role("heading", name=re.compile(r"^Bozze per Bottega Pasubio"))).to_be_visible()
         # the browser can reach the pixel server: so silence below means nothing tried
         assert page.evaluate("url => fetch(url).then(r => r.status)", f"{base}/selftest") == 200
         assert pixel.paths == ["/selftest"]
 
-        name = page.get_by_label("Il tuo nome")
-        name.fill(f"Giulia ![r]({base}/pixel-reviewer)")
-        name.press("Enter")
-        page.wait_for_timeout(500)
         brief = page.get_by_placeholder("Scrivi il brief: di cosa parla il post?")
         brief.fill(f"Giornata di zafferano e ricamo sabato in bottega {payloads(base, 'brief')}")
         brief.press("Enter")
@@ -321,3 +389,46 @@ def test_foreign_text_loads_nothing_in_chromium(payload_app_url, pixel):
     assert f"<img src=\"{base}/pixel-img-guideline\">" in seen["library-guidelines"]
     assert "[link](javascript:alert(1))" in everything
     assert f"![n]({base}/pixel-name)" in seen["insights"]  # the scope radio's label
+
+
+# --- sessions across replicas, and dead links (issue 11) -----------------------------------------
+
+def test_two_replicas_accept_one_session_and_a_revoked_link_shows_nothing(tmp_path, brands_dir):
+    """Two app processes on one database (replicas behind one address): a sign-in on one is a
+    sign-in on the other; sign-out ends it on both. A link revoked after it was sent opens a page
+    that says so and shows no item."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from assistant.services import Services
+    from assistant.settings import load_settings
+
+    add_user(tmp_path, brands_dir)
+    svc = Services(load_settings(home=tmp_path / "home", brands_dir=brands_dir, embedding="fake", provider="fake"))
+    giulia = svc.people.actor("giulia")
+    from tests.factories import make_draft
+
+    item = svc.review.add_draft(make_draft("Il post da ritirare", brand="bottega-pasubio"), by=giulia, submit=True)
+    made = svc.shares.create("bottega-pasubio", [item.id], to="Carla <carla@cliente.it>", by=giulia)
+    with running_app(tmp_path, brands_dir) as one, running_app(tmp_path, brands_dir, log_name="two.log") as two:
+        with sync_playwright() as pw:
+            browser = _chromium(pw)
+            page = browser.new_page(locale="it-IT", viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(60_000)
+            sign_in(page, one)
+            page.goto(two)  # cookies belong to the host, not the port: the same browser, the other replica
+            expect(page.get_by_text("Accesso come Giulia Test")).to_be_visible()
+            expect(page.get_by_role("heading", name="Bozze per Bottega Pasubio")).to_be_visible()
+            page.get_by_role("button", name="Esci").click()
+            expect(page.get_by_text("Accedi per usare Copydesk")).to_be_visible()
+            page.goto(one)
+            expect(page.get_by_label("Nome utente")).to_be_visible()  # signed out on the other replica too
+
+            client = browser.new_context(locale="it-IT").new_page()
+            client.goto(f"{two}/client/{made.token}")
+            expect(client.get_by_text("Il post da ritirare")).to_be_visible()
+            svc.shares.revoke(made.share.id, by=giulia)
+            client.reload()
+            expect(client.get_by_text("Questo link è stato ritirato")).to_be_visible()
+            assert "Il post da ritirare" not in client.inner_text("body")
+            browser.close()
+    svc.review.close()
