@@ -98,6 +98,15 @@ def oidc_email() -> str | None:
     return None
 
 
+def client_address() -> str:
+    """The browser's address as Streamlit saw it (None from this machine: recorded as loopback)."""
+    try:
+        value = st.context.ip_address
+    except Exception:  # no session context
+        value = None
+    return value if isinstance(value, str) and value else "127.0.0.1"
+
+
 def current_actor() -> Actor | None:
     """The signed-in person: the session cookie (set by /account/signin), checked against the
     database on every run (expired, ended or disabled means signed out), or the Copydesk user
@@ -114,7 +123,7 @@ def current_actor() -> Actor | None:
         return None
     actor = svc.people.by_email(email)
     if actor is not None and st.session_state.get("oidc_recorded") != actor.user_id:
-        svc.people.touch_login(actor.user_id, via="oidc", address=st.context.ip_address)  # type: ignore[arg-type]
+        svc.people.touch_login(actor.user_id, via="oidc", address=client_address())  # type: ignore[arg-type]
         st.session_state["oidc_recorded"] = actor.user_id
     return actor
 
@@ -124,7 +133,7 @@ def sign_out() -> None:
     from assistant.accounts.sessions import COOKIE
 
     cookie = (st.context.cookies.get(COOKIE) if st.context.cookies else None) or st.session_state.get(SESSION_KEY)
-    services().sessions.end(cookie, address=st.context.ip_address or "127.0.0.1")
+    services().sessions.end(cookie, address=client_address())
     st.session_state.pop(SESSION_KEY, None)
     st.session_state.pop("actor", None)
 

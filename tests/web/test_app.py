@@ -252,3 +252,49 @@ def test_report_button_builds_a_pdf(app):
     name, body, mime = app.session_state["rep_file"]
     assert name.startswith("bottega-pasubio-") and name.endswith("-it.pdf") and mime == "application/pdf"
     assert body[:5] == b"%PDF-" and len(body) > 2000
+
+
+def test_signed_out_shows_only_the_gate(env):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    assert "crea il primo amministratore" in texts(at).lower() and not at.chat_input
+    sign_in(at)  # users exist now; a cookie value that is not a session is nobody
+    at.session_state["auth_cookie"] = "forged.value"
+    at.run()
+    assert "Accedi per usare Copydesk" in texts(at) and not at.chat_input and not at.sidebar.selectbox
+
+
+def test_openid_connect_email_maps_to_a_copydesk_user_whose_roles_count(env):
+    """`st.login` vouches for an e-mail; the Copydesk user with that e-mail is who acts, with the
+    roles Copydesk gives them (here: a viewer, who may not draft)."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    sign_in(at, username="vera", role="viewer")
+    del at.session_state["auth_cookie"]
+    at.user = {"is_logged_in": True, "email": "vera@example.com", "name": "Vera (IdP)"}
+    at.run()
+    assert not at.exception, at.exception
+    assert any("Vera" in c.value for c in at.sidebar.caption)
+    assert "non Bozze" in texts(at) or "non bozze" in texts(at)  # read-only: no drafting
+    assert not at.chat_input
+    events = Services().people.events(user="vera")
+    assert events[0].action == "signin" and events[0].data == {"via": "oidc"}
+    at.user = {"is_logged_in": True, "email": "sconosciuto@example.com"}
+    at.run()
+    assert "nessun utente Copydesk ha questa e-mail" in texts(at) and not at.chat_input
+
+
+def test_a_client_account_sees_only_the_review_of_shared_items(env):
+    at = AppTest.from_file(APP, default_timeout=60)
+    sign_in(at, username="carla", role="client", brand="bottega-pasubio")
+    svc = Services()
+    root = svc.people.actor("root")
+    from tests.factories import make_draft
+
+    mine = svc.review.add_draft(make_draft("Per Carla", brand="bottega-pasubio"), by=root, submit=True)
+    svc.review.add_draft(make_draft("Non per Carla", brand="bottega-pasubio"), by=root, submit=True)
+    svc.shares.create("bottega-pasubio", [mine.id], to="Carla <carla@example.com>", by=root)
+    at.run()
+    assert not at.exception, at.exception
+    assert [t.value for t in at.title] == ["Coda di revisione"] and not at.chat_input
+    assert at.dataframe[0].value.shape[0] == 1 and "Per Carla" in at.dataframe[0].value.to_string()
