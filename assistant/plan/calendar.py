@@ -24,6 +24,7 @@ from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from assistant.accounts.schemas import Actor
 from assistant.errors import InvalidRequest
 from assistant.text.snippets import snippet
 
@@ -95,13 +96,13 @@ def parse_local(text: str, what: str = "at") -> datetime:
                              f"time zone, or as ISO 8601 with an offset; got {text!r}") from None
 
 
-def schedule(queue: Any, item_id: int, local_dt: datetime, *, tz: str, by: str,
+def schedule(queue: Any, item_id: int, local_dt: datetime, *, tz: str, by: Actor | str,
              base_version: int | None = None) -> Any:
     """Schedule (or reschedule) an approved item at a brand-local time; stored in UTC, audited by the queue."""
     return queue.schedule(item_id, resolve_local(local_dt, tz).utc, by=by, base_version=base_version)
 
 
-def mark_published(queue: Any, item_id: int, *, by: str, url: str | None = None, at: datetime | None = None,
+def mark_published(queue: Any, item_id: int, *, by: Actor | str, url: str | None = None, at: datetime | None = None,
                    tz: str = DEFAULT_TZ, base_version: int | None = None) -> Any:
     """Record that a scheduled item went live: its URL and time (brand-local or aware; default now)."""
     if url is not None and not url.strip().lower().startswith(("http://", "https://")):

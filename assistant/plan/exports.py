@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from assistant.accounts.schemas import Actor
 from assistant.plan import calendar as planning
 from assistant.plan.cells import needs_neutralising, neutralised
 from assistant.errors import AssistantError, InvalidRequest
@@ -285,7 +286,7 @@ def to_json(items: Sequence[Any], *, brand: str, tz: str) -> bytes:
 
 # --- from the queue to a file -------------------------------------------------------------------
 
-def export(queue: Any, brand: Any, fmt: str, *, by: str | None = None, mark_scheduled: bool = False,
+def export(queue: Any, brand: Any, fmt: str, *, by: Actor | str | None = None, mark_scheduled: bool = False,
            times: Mapping[int, datetime] | None = None, platform: str | None = None, tz: str | None = None,
            now: datetime | None = None, rules: Mapping[str, Any] | None = None) -> tuple[bytes, ExportReport]:
     """One brand's items as `fmt` (ics | hootsuite | buffer | csv | json) -> (file bytes, report).
@@ -302,8 +303,8 @@ def export(queue: Any, brand: Any, fmt: str, *, by: str | None = None, mark_sche
     planning.zone(tz)
     if fmt not in FORMATS:
         raise InvalidRequest(f"format: {fmt!r} is not a format; use one of {', '.join(FORMATS)}")
-    if mark_scheduled and not (by or "").strip():
-        raise InvalidRequest("by: say who marks the exported items as scheduled (your name)")
+    if mark_scheduled and (by is None or isinstance(by, str) and not by.strip()):
+        raise InvalidRequest("by: say who marks the exported items as scheduled (your username)")
     now = now or datetime.now(timezone.utc)
     timed = fmt not in ("csv", "json")
     items = [i for s in SELECTION[fmt] for i in planning.iter_items(queue, state=s, brand=slug)
@@ -341,12 +342,12 @@ def export(queue: Any, brand: Any, fmt: str, *, by: str | None = None, mark_sche
         data = to_json(chosen, brand=slug, tz=tz)
     report.item_ids = [i.id for i in _ordered(chosen)]
     if mark_scheduled and planned:
-        _mark(queue, chosen, planned, report, by=by or "")
+        _mark(queue, chosen, planned, report, by=by)  # type: ignore[arg-type] - checked above
     return data, report
 
 
 def _mark(queue: Any, chosen: Sequence[Any], planned: Mapping[int, datetime], report: ExportReport, *,
-          by: str) -> None:
+          by: Actor | str) -> None:
     if not report.ok:
         report.problems.append(ExportProblem("not_marked", "warning"))
         return

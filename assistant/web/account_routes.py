@@ -14,7 +14,7 @@ from assistant.accounts.sessions import COOKIE
 from assistant.accounts.users import SignInFailed
 from assistant.errors import AssistantError
 from assistant.i18n import t
-from assistant.web import html
+from assistant.web import markup as html
 from assistant.web.common import services
 
 SETUP = {"token": None}  # the one-time setup token printed at start (web.server)

@@ -13,7 +13,7 @@ from assistant.accounts.shares import ShareInvalid
 from assistant.errors import AssistantError
 from assistant.i18n import t
 from assistant.platforms import count
-from assistant.web import html
+from assistant.web import markup as html
 from assistant.web.common import services
 
 ACTIONS = ("comment", "client_approve", "client_request_changes")

@@ -56,6 +56,9 @@ def startup() -> None:
         where = "on a network address " if not _loopback(address) else ""
         print(f"Copydesk cannot start {where}: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+    if not _loopback(address) and not svc.settings.public_url.startswith("https://"):
+        print("Copydesk is serving a network address over plain http: put a TLS reverse proxy in front and set "
+              "ASSISTANT_PUBLIC_URL=https://... (README, 'Serving a team')", file=sys.stderr, flush=True)
     if users == 0:
         SETUP["token"] = secrets.token_urlsafe(18)
         from streamlit import config
@@ -96,7 +99,7 @@ class SignInFirst:
             if "text/html" in request.headers.get("accept", ""):
                 target = await run_in_threadpool(_sign_in_target, request)
                 if target is not None:
-                    from assistant.web.html import redirect
+                    from assistant.web.markup import redirect
 
                     await redirect(target)(scope, receive, send)
                     return
@@ -106,7 +109,7 @@ class SignInFirst:
 def _sign_in_target(request: Any) -> str | None:
     from assistant.accounts.sessions import COOKIE
     from assistant.web.common import oidc_configured, services
-    from assistant.web.html import language
+    from assistant.web.markup import language
 
     svc = services()
     if svc.sessions.resolve(request.cookies.get(COOKIE)) is not None or oidc_configured():

@@ -131,3 +131,20 @@ def test_client_page_for_a_dead_link_says_why_and_shows_nothing(client, env, how
     assert page.status_code in (404, 410)
     assert {"revoked": "ritirato", "expired": "scaduto", "tampered": "non è valido"}[how] in page.text
     assert "Il post per la cliente" not in page.text and "<form" not in page.text
+
+
+def test_the_server_refuses_a_secret_others_can_read(env, capsys):
+    from assistant.accounts.secret import secret_path
+    from assistant.web import server
+
+    path = secret_path(env.settings.home)
+    env.__dict__.pop("secret", None)  # the cached property: read the file again
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("x" * 48)
+    path.chmod(0o644)
+    with pytest.raises(SystemExit) as exit_:
+        server.startup()
+    assert exit_.value.code == 2 and "chmod 600" in capsys.readouterr().err
+    path.chmod(0o600)
+    server.startup()  # fine now; no users yet: the one-time setup link is printed
+    assert "/account/setup?token=" in capsys.readouterr().err
