@@ -307,5 +307,7 @@ class Directory:
 
     def _event(self, s: Session, action: str, user_id: int | None, by: Actor | None, address: str | None,
                data: dict[str, Any] | None) -> None:
+        if by is not None and by.user_id is None:  # the machine's operator: recorded by name
+            data = {**(data or {}), "by": by.label}
         s.add(AuthEvent(at=self.clock(), action=action, user_id=user_id, actor_id=by.user_id if by else None,
                         address=(address or None) and address[:64], data=data))

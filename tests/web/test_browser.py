@@ -62,14 +62,15 @@ def sign_in(page, url: str, username: str = "giulia") -> None:
 
 
 @contextmanager
-def running_app(tmp_path: Path, brands_dir: Path, port: int | None = None, log_name: str = "streamlit.log"
-                ) -> Iterator[str]:
+def running_app(tmp_path: Path, brands_dir: Path, port: int | None = None, log_name: str = "streamlit.log",
+                extra: tuple[str, ...] = ()) -> Iterator[str]:
     """The app as a subprocess on a free loopback port, with the fake provider and embedding."""
     port = port or free_port()
     env = app_env(tmp_path, brands_dir, port)
     log = (tmp_path / log_name).open("w")
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(REPO / "streamlit_app.py"),
-                             "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
+                             "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
+                             *extra],
                             cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -432,3 +433,81 @@ def test_two_replicas_accept_one_session_and_a_revoked_link_shows_nothing(tmp_pa
             assert "Il post da ritirare" not in client.inner_text("body")
             browser.close()
     svc.review.close()
+
+
+# --- OpenID Connect with a real provider on loopback (issue 11) ----------------------------------
+
+OIDC = REPO / "tests" / "utils" / "oidc"
+NODE = shutil.which("node")
+
+
+@contextmanager
+def oidc_provider(tmp_path: Path, redirect_uri: str) -> Iterator[str]:
+    """node's oidc-provider (tests/utils/oidc/server.mjs): its development login form signs anyone
+    in as <login>@example.com."""
+    port = free_port()
+    log = (tmp_path / "oidc.log").open("w")
+    proc = subprocess.Popen([NODE, str(OIDC / "server.mjs")], cwd=OIDC, stdout=log, stderr=subprocess.STDOUT,
+                            env={**os.environ, "PORT": str(port), "REDIRECT_URI": redirect_uri})
+    url = f"http://localhost:{port}"
+    try:
+        if not healthy(f"{url}/.well-known/openid-configuration", proc):
+            pytest.fail("the OpenID provider did not start: " + (tmp_path / "oidc.log").read_text()[-2000:])
+        yield url
+    finally:
+        stop(proc)
+        log.close()
+
+
+@pytest.mark.skipif(NODE is None or not (OIDC / "node_modules" / "oidc-provider").is_dir(),
+                    reason="node's oidc-provider is not installed (`npm ci --prefix tests/utils/oidc`, as .ci/run does)")
+def test_openid_connect_sign_in_maps_the_email_to_a_copydesk_user(tmp_path, brands_dir):
+    """Streamlit's st.login against a real OpenID provider: the e-mail it vouches for is a Copydesk
+    user (a viewer here, whose roles come from Copydesk: no drafting); an e-mail no user has gets a
+    clear page and nothing of the app."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from assistant.services import Services
+    from assistant.settings import load_settings
+
+    svc = Services(load_settings(home=tmp_path / "home", brands_dir=brands_dir, embedding="fake", provider="fake"))
+    svc.people.add("root", name="Root Admin", password=PASSWORD, grants=[("admin", None)])
+    svc.people.add("vera", name="Vera Viewer", email="vera@example.com", grants=[("viewer", None)],
+                   by=svc.people.actor("root"))
+    svc.review.close()
+    port = free_port()
+    app = f"http://localhost:{port}"
+    with oidc_provider(tmp_path, f"{app}/oauth2callback") as issuer:
+        secrets_file = tmp_path / "secrets.toml"
+        secrets_file.write_text(
+            "[auth]\n"
+            f'redirect_uri = "{app}/oauth2callback"\n'
+            'cookie_secret = "a-cookie-secret-for-the-tests-0123456789"\n'
+            'client_id = "copydesk"\nclient_secret = "copydesk-test-secret"\n'
+            f'server_metadata_url = "{issuer}/.well-known/openid-configuration"\n'
+            'client_kwargs = { prompt = "login" }\n', encoding="utf-8")
+        with running_app(tmp_path, brands_dir, port=port, extra=("--secrets.files", str(secrets_file))):
+            with sync_playwright() as pw:
+                browser = _chromium(pw)
+                for login, expected in (("vera", "Accesso come Vera Viewer"),
+                                        ("eve", "nessun utente Copydesk ha questa e-mail")):
+                    page = browser.new_context(locale="it-IT").new_page()
+                    page.set_default_timeout(60_000)
+                    page.goto(app)
+                    page.get_by_role("button", name="Accedi con l'account della tua organizzazione").click()
+                    page.wait_for_url(re.compile(re.escape(issuer) + r"/interaction/.*"))
+                    page.locator("input[name=login]").fill(login)
+                    page.locator("input[name=password]").fill("anything")
+                    page.locator("button[type=submit]").click()
+                    page.get_by_role("button", name="Continue").click()
+                    expect(page.get_by_text(expected)).to_be_visible()
+                    if login == "vera":
+                        expect(page.get_by_text("ma non bozze")).to_be_visible()  # a viewer: no drafting
+                        page.reload()
+                        expect(page.get_by_text("Accesso come Vera Viewer")).to_be_visible()
+                    else:
+                        assert "Bozze per" not in page.inner_text("body")
+                browser.close()
+    events = Services(load_settings(home=tmp_path / "home", brands_dir=brands_dir, embedding="fake",
+                                    provider="fake")).people.events(user="vera")
+    assert (events[0].action, events[0].data) == ("signin", {"via": "oidc"})  # newest first
