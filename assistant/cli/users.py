@@ -88,28 +88,26 @@ def list_(as_json: Json = False) -> None:
         _show(user, False)
 
 
-@users_app.command()
-def grant(username: str, role: str, brand: Brands = None, by: ByAdmin = None, as_json: Json = False) -> None:
-    """Give USERNAME the ROLE on some brands (or all)."""
+def _roles(change: str, username: str, role: str, brands: list[str] | None, by: str | None, as_json: bool) -> None:
     directory = _directory()
     try:
-        for slug in brand or [None]:
-            user = directory.grant(username, role, slug, by=_by(directory, by))
+        for slug in brands or [None]:
+            user = getattr(directory, change)(username, role, slug, by=_by(directory, by))
     except AssistantError as exc:
         fail(str(exc))
     _show(user, as_json)
+
+
+@users_app.command()
+def grant(username: str, role: str, brand: Brands = None, by: ByAdmin = None, as_json: Json = False) -> None:
+    """Give USERNAME the ROLE on some brands (or all)."""
+    _roles("grant", username, role, brand, by, as_json)
 
 
 @users_app.command()
 def revoke(username: str, role: str, brand: Brands = None, by: ByAdmin = None, as_json: Json = False) -> None:
     """Take the ROLE on some brands (or the all-brands one) away from USERNAME."""
-    directory = _directory()
-    try:
-        for slug in brand or [None]:
-            user = directory.revoke(username, role, slug, by=_by(directory, by))
-    except AssistantError as exc:
-        fail(str(exc))
-    _show(user, as_json)
+    _roles("revoke", username, role, brand, by, as_json)
 
 
 @users_app.command()

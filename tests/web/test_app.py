@@ -15,15 +15,6 @@ from tests.conftest import REPO
 BRIEF = "Laboratorio di rammendo sabato in bottega"
 
 
-@pytest.fixture
-def env(monkeypatch, tmp_path, brands_dir):
-    monkeypatch.setenv("ASSISTANT_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("ASSISTANT_BRANDS_DIR", str(brands_dir))
-    monkeypatch.setenv("ASSISTANT_EMBEDDING", "fake")
-    monkeypatch.setenv("ASSISTANT_PROVIDER", "fake")
-    return tmp_path
-
-
 APP = str(REPO / "assistant" / "web" / "app.py")  # the script; streamlit_app.py serves it with the routes
 
 

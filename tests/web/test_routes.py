@@ -16,17 +16,6 @@ PASSWORD = "una frase abbastanza lunga"
 
 
 @pytest.fixture
-def env(monkeypatch, tmp_path, brands_dir):
-    monkeypatch.setenv("ASSISTANT_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("ASSISTANT_BRANDS_DIR", str(brands_dir))
-    monkeypatch.setenv("ASSISTANT_EMBEDDING", "fake")
-    monkeypatch.setenv("ASSISTANT_PROVIDER", "fake")
-    from assistant.web.common import services
-
-    return services()
-
-
-@pytest.fixture
 def client(env):
     from assistant.web.server import routes
 
