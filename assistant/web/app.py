@@ -86,12 +86,13 @@ def pages_for(actor: Actor, slug: str | None) -> list:
     """A client sees the review of what was shared with them; staff see every page."""
     staff = slug is not None and can(actor, "view", slug)
     review = st.Page(PAGES / "review.py", title=t("nav.review"), icon="✅", default=not staff)
+    people = st.Page(PAGES / "people.py", title=t("nav.people"), icon="👥")
     if not staff:
-        return [review]
+        return [review, people]
     return [st.Page(PAGES / "draft.py", title=t("nav.draft"), icon="✍️", default=True), review,
             st.Page(PAGES / "calendar.py", title=t("nav.calendar"), icon="🗓️"),
             st.Page(PAGES / "library.py", title=t("nav.library"), icon="📚"),
-            st.Page(PAGES / "insights.py", title=t("nav.insights"), icon="📈")]
+            st.Page(PAGES / "insights.py", title=t("nav.insights"), icon="📈"), people]
 
 
 def main() -> None:

@@ -78,7 +78,12 @@ async def form(request: Request) -> dict[str, str]:
 
 
 def secure(request: Request) -> bool:
-    return request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https"
+    """Cookies only over TLS: the request came over https, through a TLS proxy, or people reach
+    the app at an https address (ASSISTANT_PUBLIC_URL)."""
+    from assistant.web.common import services
+
+    return (request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https"
+            or services().settings.public_url.startswith("https://"))
 
 
 def address(request: Request) -> str | None:

@@ -172,6 +172,10 @@ def test_ingest_needs_library_rights(tmp_path):
     with pytest.raises(PermissionDenied):
         kb.ingest_bytes(OTHER, csv, "posts.csv", kind="post", by=q.people.actor("edo"))
     assert kb.ingest_bytes(OWN, csv, "posts.csv", kind="post", by=q.people.actor("edo")).added == 1
+    from assistant.analytics import performance
+
+    with pytest.raises(PermissionDenied):  # performance exports are library uploads too
+        performance.import_bytes(object(), OWN, b"", "meta.csv", by=q.people.actor("vera"))
     q.close()
 
 

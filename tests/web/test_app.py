@@ -289,3 +289,39 @@ def test_a_client_account_sees_only_the_review_of_shared_items(env):
     assert not at.exception, at.exception
     assert [t.value for t in at.title] == ["Coda di revisione"] and not at.chat_input
     assert at.dataframe[0].value.shape[0] == 1 and "Per Carla" in at.dataframe[0].value.to_string()
+
+
+def test_people_page_for_an_administrator_and_for_everyone_else(env):
+    at = AppTest.from_file(APP, default_timeout=60)
+    sign_in(at, username="root")
+    at.run()
+    at.switch_page("views/people.py").run()
+    assert not at.exception, at.exception
+    assert any(t.value == "Persone e ruoli" for t in at.title)
+    inputs = {i.label: i for i in at.text_input}
+    inputs["Nome utente"].input("sara")
+    inputs["Nome e cognome"].input("Sara Bianchi")
+    at.multiselect[0].set_value(["paycairn"])
+    at.button[[b.label for b in at.button].index("Aggiungi una persona")].click().run()
+    assert not at.exception, at.exception
+    sara = Services().people.get("sara")
+    assert (sara.name, [(g.role, g.brand) for g in sara.grants]) == ("Sara Bianchi", [("editor", "paycairn")])
+    at.selectbox(key="roles_user").set_value("sara")
+    at.selectbox(key="roles_role").set_value("approver")
+    at.selectbox(key="roles_brand").set_value("paycairn")
+    at.button(key="roles_grant").click().run()
+    assert ("approver", "paycairn") in [(g.role, g.brand) for g in Services().people.get("sara").grants]
+    at.selectbox(key="roles_user").set_value("sara").run()
+    at.button(key="roles_active").click().run()
+    assert not Services().people.get("sara").active
+
+    other = AppTest.from_file(APP, default_timeout=60)
+    sign_in(other, username="giulia")
+    other.run()
+    other.switch_page("views/people.py").run()
+    assert "Utenti e ruoli li gestisce un amministratore." in texts(other)
+    assert not other.dataframe  # no list of users for a non-administrator
+    other.text_input(key="pw_new").input("una nuova frase lunga")
+    other.text_input(key="pw_again").input("una nuova frase lunga")
+    other.button(key="pw_change").click().run()
+    assert Services().people.authenticate("giulia", "una nuova frase lunga").username == "giulia"

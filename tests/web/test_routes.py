@@ -137,3 +137,18 @@ def test_the_server_refuses_a_secret_others_can_read(env, capsys):
     path.chmod(0o600)
     server.startup()  # fine now; no users yet: the one-time setup link is printed
     assert "/account/setup?token=" in capsys.readouterr().err
+
+
+def test_cookies_are_secure_when_people_reach_the_app_over_https(monkeypatch, env):
+    from assistant.web.common import services
+    from assistant.web.server import routes
+
+    monkeypatch.setenv("ASSISTANT_PUBLIC_URL", "https://copydesk.agenzia.it")
+    svc = services()  # the configuration changed: the app's services for it
+    svc.people.add("anna", name="Anna", password=PASSWORD, grants=[("admin", None)])
+    client = TestClient(Starlette(routes=routes()), base_url="https://127.0.0.1")  # the TLS proxy's side
+    token = csrf(client, "/account/signin")
+    assert "secure" in client.get("/account/signin").headers["set-cookie"].lower()  # the form's token too
+    ok = client.post("/account/signin", data={"csrf": token, "username": "anna", "password": PASSWORD},
+                     follow_redirects=False)
+    assert ok.status_code == 303 and "secure" in ok.headers["set-cookie"].lower()

@@ -125,8 +125,13 @@ def import_file(services: Any, brand: str, path: Path | str, **kwargs: Any) -> P
 
 def import_bytes(services: Any, brand: str, raw: bytes, source: str, *, platform: str | None = None,
                  mapping: Mapping[str, str] | None = None, measured_at: datetime | None = None,
-                 now: datetime | None = None) -> PerformanceImport:
-    """Parse, match, store (one transaction), then refresh the matched documents' metadata."""
+                 now: datetime | None = None, by: Any = None) -> PerformanceImport:
+    """Parse, match, store (one transaction), then refresh the matched documents' metadata. With
+    `by` (an `accounts.Actor`), they must hold a role with library uploads on the brand."""
+    if by is not None:
+        from assistant.accounts.permissions import require
+
+        require(by, "library", brand)
     services.brand(brand)  # BrandNotFound before anything else
     limit = services.settings.max_upload_bytes
     if limit is not None and len(raw) > limit:

@@ -121,7 +121,7 @@ if uploads:
             from assistant.analytics import performance
 
             with shown_errors():
-                result = performance.import_bytes(svc, slug, perf_file.getvalue(), perf_file.name)
+                result = performance.import_bytes(svc, slug, perf_file.getvalue(), perf_file.name, by=reviewer())
                 st.success(t("library.performance_report", rows=result.rows, url=result.matched_by_url,
                              text=result.matched_by_text, unmatched=len(result.unmatched),
                              refreshed=result.refreshed_docs))
