@@ -44,7 +44,8 @@ def parse_recipient(to: str) -> tuple[str, str | None]:
     match = RECIPIENT_RE.match(to or "")
     name = " ".join((match.group("name") if match else "").split())
     if not match or not name or len(name) > 200:
-        raise InvalidRequest('to: write the client\'s name, and their e-mail in angle brackets: "Anna Neri <anna@client.it>"')
+        raise InvalidRequest("to: write the client's name, and their e-mail in angle brackets: "
+                             '"Anna Neri <anna@client.it>"')
     return name, normalize_email(match.group("email"))
 
 
@@ -70,7 +71,8 @@ class ShareLinks:
             found = {r.id: r for r in rows}
             missing = [i for i in ids if i not in found]
             if missing:
-                raise InvalidRequest(f"no review item {', '.join(map(str, missing))}: `assistant queue list` shows the ids")
+                raise InvalidRequest(f"no review item {', '.join(map(str, missing))}: `assistant queue list` shows "
+                                     "the ids")
             foreign = [i for i in ids if found[i].brand != brand]
             if foreign:
                 raise InvalidRequest(f"items {', '.join(map(str, foreign))} are not of brand {brand}: a link shares "

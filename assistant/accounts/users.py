@@ -108,7 +108,8 @@ class Directory:
     # --- changing (each one an admin's action, recorded) ----------------------------------------
 
     def add(self, username: str, *, name: str, email: str | None = None, password: str | None = None,
-            grants: list[tuple[str, str | None]] = (), by: Actor | None = None, address: str | None = None) -> UserPublic:
+            grants: list[tuple[str, str | None]] = (), by: Actor | None = None,
+            address: str | None = None) -> UserPublic:
         """A new active user. `by` must be an admin, except for the very first user (setup)."""
         username = normalize_username(username)
         if not USERNAME_RE.match(username):
@@ -125,8 +126,8 @@ class Directory:
             if not first:
                 self._must_admin(by)
             now = self.clock()
-            user = User(username=username, name=display, email=normalize_email(email), password_hash=hashed, active=True,
-                        created_at=now)
+            user = User(username=username, name=display, email=normalize_email(email), password_hash=hashed,
+                        active=True, created_at=now)
             s.add(user)
             try:
                 s.flush()

@@ -39,6 +39,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+# The Draft's fields that have columns of their own (the rest of it goes into the revision's `meta`).
+DRAFT_COLUMNS = frozenset({"text", "sources", "provider", "model", "prompt_version", "prompt_tokens",
+                           "completion_tokens", "cost_usd", "violations", "brand", "platform", "brief", "goal",
+                           "language"})
+
+
 def _required(value: str | None, what: str) -> str:
     if not value or not value.strip():
         raise InvalidRequest(f"{what}: write it (it is kept in the audit log)")
@@ -110,8 +116,6 @@ class ReviewQueue(WiredReader):
             _required(edited, "edited_text")
             violations = self.validate(edited, platform=draft.platform, brand=draft.brand, language=draft.language)
         dumped = draft.model_dump(mode="json", exclude={"messages"})
-        columns = {"text", "sources", "provider", "model", "prompt_version", "prompt_tokens", "completion_tokens",
-                   "cost_usd", "violations", "brand", "platform", "brief", "goal", "language"}
         author = f"ai:{draft.provider}/{draft.model}"
         try:
             written_at = datetime.fromisoformat(draft.created_at).astimezone(timezone.utc)
@@ -126,14 +130,15 @@ class ReviewQueue(WiredReader):
             item = Item(draft_id=draft.id, brand=draft.brand, platform=draft.platform, brief=draft.brief,
                         goal=draft.goal, language=draft.language, state="in_review" if submit else "draft",
                         version=1, current_revision=0 if edited is None else 1, archived=False,
-                        created_by=actor.label, created_by_id=actor.user_id, created_at=now, updated_at=now, submitted_at=now if submit else None)
+                        created_by=actor.label, created_by_id=actor.user_id, created_at=now, updated_at=now,
+                        submitted_at=now if submit else None)
             s.add(item)
             s.flush()  # the id
             current = Revision(item_id=item.id, number=0, text=draft.text, author=author, created_at=written_at,
                                violations=[v.as_dict() for v in draft.violations], sources=dumped["sources"], provider=draft.provider,
                                model=draft.model, prompt_version=draft.prompt_version,
                                prompt_tokens=draft.prompt_tokens, completion_tokens=draft.completion_tokens,
-                               cost_usd=draft.cost_usd, meta={k: v for k, v in dumped.items() if k not in columns})
+                               cost_usd=draft.cost_usd, meta={k: v for k, v in dumped.items() if k not in DRAFT_COLUMNS})
             s.add(current)
             self._audit(s, item, actor, "create", None, "draft", data={"draft_id": draft.id, "author": author,
                                                                     **({"incomplete": draft.incomplete}
