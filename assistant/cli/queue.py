@@ -165,9 +165,11 @@ def approve(
     override_reason: Annotated[Optional[str], typer.Option("--override-reason",
                                                            help="Approve despite rule errors, and say why.")] = None,
     base_version: SeenVersion = ..., as_json: Json = False,
+    note: Annotated[Optional[str], typer.Option("--note", help="A note kept with the approval.")] = None,
 ) -> None:
     """Approve the current text (it becomes an exemplar of the brand's voice)."""
-    _act(lambda q: q.approve(item_id, by=by, override_reason=override_reason, base_version=base_version), as_json)
+    _act(lambda q: q.approve(item_id, by=by, override_reason=override_reason, base_version=base_version, note=note),
+         as_json)
 
 
 Note = Annotated[str, typer.Option("--note", help="Why (kept in the audit log).")]

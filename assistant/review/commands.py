@@ -206,13 +206,15 @@ class ReviewQueue(WiredReader):
         return public
 
     def approve(self, item_id: int, *, by: Actor | str, override_reason: str | None = None,
-                base_version: int | None = None) -> ItemPublic:
-        """Approve the current text (an approver). Error-severity violations need a written
-        `override_reason` (audited). With `four_eyes`, whoever put the item in the queue (asked the
+                base_version: int | None = None, note: str | None = None) -> ItemPublic:
+        """Approve the current text (an approver), with an optional `note` (kept as the event's
+        note). Error-severity violations need a written `override_reason` (the note then; a note
+        given too is kept beside it). With `four_eyes`, whoever put the item in the queue (asked the
         model) or wrote any revision cannot approve it; compared by user id. With a client stage
         the item goes to `client_review`, and the client's approval makes it `approved`."""
         actor = self.actor(by)
         reason = override_reason.strip() if override_reason and override_reason.strip() else None
+        remark = note.strip() if note and note.strip() else None
         brand, _, _ = self._head(item_id)
         four_eyes, client = self.four_eyes(brand), self.client_stage(brand)
 
@@ -231,14 +233,16 @@ class ReviewQueue(WiredReader):
             if four_eyes:
                 self._second_pair(s, item, actor)
             data: dict[str, Any] = {"revision": current.number}
+            if reason and remark:
+                data["note"] = remark
             if errors:
                 data |= {"override": True, "violations": [v.as_dict() for v in errors]}
             if client:
                 self._cas(s, item, base_version, state="client_review")
-                self._audit(s, item, actor, "approve", "in_review", "client_review", reason,
+                self._audit(s, item, actor, "approve", "in_review", "client_review", reason or remark,
                             data | {"stage": "internal"})
                 return self._public(item, current)
-            return self._approved(s, item, current, actor, "approve", base_version, reason, data)
+            return self._approved(s, item, current, actor, "approve", base_version, reason or remark, data)
 
         public = self.write(txn)
         self._index(public)

@@ -24,6 +24,7 @@ Definitions (what an agency shows a client; every number is exact and reproducib
 from __future__ import annotations
 
 import difflib
+import re
 import statistics
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -71,11 +72,18 @@ def edit_metrics(v0: str, final: str) -> EditMetrics:
                        kept_share=kept / len(before) if before else None, edit_distance=levenshtein(before, after))
 
 
+_SPACED = re.compile(r"(\S+)(\s*)")
+
+
 def diff_ops(v0: str, final: str) -> list[dict[str, str]]:
-    """Word-level diff for display: equal / replace / delete / insert runs with old and new words."""
-    before, after = words(v0), words(final)
-    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
-    return [{"op": op, "old": " ".join(before[i1:i2]), "new": " ".join(after[j1:j2])}
+    """Word-level diff for display: equal / replace / delete / insert runs with old and new words.
+    Words are compared; each run keeps its own text's spacing after every word (line breaks
+    included), so joining the runs' `new` gives the current text back."""
+    before = [(m.group(1), m.group(2)) for m in _SPACED.finditer(unicodedata.normalize("NFC", v0))]
+    after = [(m.group(1), m.group(2)) for m in _SPACED.finditer(unicodedata.normalize("NFC", final))]
+    matcher = difflib.SequenceMatcher(None, [w for w, _ in before], [w for w, _ in after], autojunk=False)
+    return [{"op": op, "old": "".join(w + sp for w, sp in before[i1:i2]),
+             "new": "".join(w + sp for w, sp in after[j1:j2])}
             for op, i1, i2, j1, j2 in matcher.get_opcodes()]
 
 

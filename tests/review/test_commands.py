@@ -337,3 +337,14 @@ def test_default_wiring_reads_the_brand_profiles(settings):
             q.approve(strict.id, by="Ada")
     finally:
         q.close()
+
+
+def test_the_approval_note_is_kept(queue):
+    item = queue.add_draft(make_draft(), by="Ada", submit=True)
+    queue.approve(item.id, by="Bea", note="Perfetto per sabato")
+    assert [(e.action, e.note) for e in queue.get(item.id).audit if e.action == "approve"] == [
+        ("approve", "Perfetto per sabato")]
+    gated = queue.add_draft(make_draft("Testo VIETATO"), by="Ada", submit=True)
+    queue.approve(gated.id, by="Bea", override_reason="Lo vuole il cliente", note="Ok dal legale")
+    event = [e for e in queue.get(gated.id).audit if e.action == "approve"][0]
+    assert event.note == "Lo vuole il cliente" and event.data["note"] == "Ok dal legale"

@@ -49,13 +49,18 @@ def test_kept_share_hand_computed():
 
 def test_diffs():
     assert diff_ops(V0, FINAL) == [
-        {"op": "replace", "old": "Oggi", "new": "Domani"},
-        {"op": "equal", "old": "apriamo la bottega", "new": "apriamo la bottega"},
-        {"op": "replace", "old": "a", "new": "di"},
-        {"op": "equal", "old": "Schio con una", "new": "Schio con una"},
-        {"op": "insert", "old": "", "new": "grande"},
+        {"op": "replace", "old": "Oggi ", "new": "Domani "},
+        {"op": "equal", "old": "apriamo la bottega ", "new": "apriamo la bottega "},
+        {"op": "replace", "old": "a ", "new": "di "},
+        {"op": "equal", "old": "Schio con una ", "new": "Schio con una "},
+        {"op": "insert", "old": "", "new": "grande "},
         {"op": "equal", "old": "festa", "new": "festa"},
     ]
+    # line breaks survive: the runs' new text is the final text
+    lines = "Primo paragrafo.\n\nSecondo paragrafo, nuovo.\n#Tag"
+    ops = diff_ops("Primo paragrafo.\nSecondo paragrafo.", lines)
+    assert "".join(op["new"] for op in ops) == lines
+    assert any("\n\n" in op["new"] for op in ops)
     assert unified_diff("riga uno\nriga due", "riga uno\nriga 2", "v0", "v1").splitlines() == [
         "--- v0", "+++ v1", "@@ -1,2 +1,2 @@", " riga uno", "-riga due", "+riga 2"]
     assert unified_diff("uguale", "uguale") == ""

@@ -139,9 +139,13 @@ def test_send_to_review_edit_approve_and_insights_move(app):
     app.button(key="rq_save_1").click().run()
     assert not app.exception, app.exception
     assert "v1" in texts(app)
+    app.text_input(key="rq_note_1").input("Va bene così")
     app.button(key="rq_approve_1").click().run()
     assert not app.exception, app.exception
     assert "approvato" in texts(app)
+    history = app.dataframe[-1].value  # the item's history: localised actions and states, the note
+    assert {"entrato in coda", "inviato in revisione", "modificato", "approvato"} <= set(history["Azione"])
+    assert "Va bene così" in set(history["Nota"]) and "in revisione" in set(history["Da"])
 
     app.switch_page("views/insights.py").run()
     after = {m.label: m.value for m in app.metric}

@@ -163,7 +163,7 @@ def test_main_flow_in_chromium(app_url, tmp_path):
         expect(page.get_by_text(re.compile(r"^approvato · versione"))).to_be_visible()
         page.get_by_role("tab", name="Storico").click()
         # the history table is a canvas grid: its cells are in the page, drawn rather than laid out
-        expect(page.get_by_text("client_approve").first).to_be_attached()
+        expect(page.get_by_text("approvato dal cliente").first).to_be_attached()
         expect(page.get_by_text("Carla Cliente <carla@cliente.it> (client link #1)").first).to_be_attached()
         page.screenshot(path=str(ARTIFACTS / "04-approved.png"), full_page=True)
 

@@ -32,8 +32,8 @@ def diff_html(ops: list[dict[str, str]]) -> str:
             out.append(f"<del style='background:#fde2e2;color:#a11'>{old}</del>")
         if op["op"] in ("insert", "replace") and new:
             out.append(f"<ins style='background:#dcf5df;color:#175c24;text-decoration:none'>{new}</ins>")
-    return ("<div style='border:1px solid #e3e3e3;border-radius:10px;padding:10px 12px;line-height:1.6'>"
-            + " ".join(out) + "</div>")
+    return ("<div style='border:1px solid #e3e3e3;border-radius:10px;padding:10px 12px;line-height:1.6;"
+            "white-space:pre-wrap'>" + "".join(out) + "</div>")
 
 
 def conflict_of(exc: EditConflict, yours: str) -> dict:
@@ -196,8 +196,9 @@ if ids:
                                "client_request_changes") if a in view.allowed_actions]
         if not actions:
             st.caption(t("review.no_actions", state=state_label(view.state)))
-        note = st.text_input(t("review.note"), key=f"rq_note_{view.id}") if set(actions) & {
-            "request_changes", "reject", "reopen", "client_request_changes"} else ""
+        noted = {"approve", "client_approve", "request_changes", "reject", "reopen", "client_request_changes"}
+        note = (st.text_input(t("review.note"), key=f"rq_note_{view.id}", help=t("review.note_help"))
+                if set(actions) & noted else "")
         override = ""
         if "approve" in actions and view.error_count:
             override = st.text_input(t("review.override"), key=f"rq_override_{view.id}",
@@ -214,9 +215,10 @@ if ids:
                     if action == "submit":
                         queue.submit(view.id, by=who, base_version=seen_version)
                     elif action == "approve":
-                        queue.approve(view.id, by=who, override_reason=override or None, base_version=seen_version)
+                        queue.approve(view.id, by=who, override_reason=override or None, base_version=seen_version,
+                                      note=note or None)
                     elif action == "client_approve":
-                        queue.client_approve(view.id, by=who, base_version=seen_version)
+                        queue.client_approve(view.id, by=who, base_version=seen_version, note=note or None)
                     else:
                         getattr(queue, action)(view.id, by=who, note=note, base_version=seen_version)
                     for key in (f"rq_base_{view.id}", f"rq_text_{view.id}", f"rq_stale_{view.id}"):
@@ -242,8 +244,9 @@ if ids:
 
     with tab_history:
         st.dataframe(pd.DataFrame([{
-            t("review.when"): a.at.strftime("%Y-%m-%d %H:%M:%S"), t("review.who"): a.actor,
-            t("review.action"): a.action, t("review.from"): a.from_state or "", t("review.to"): a.to_state or "",
+            t("review.when"): a.at.strftime("%Y-%m-%d %H:%M:%S UTC"), t("review.who"): a.actor,
+            t("review.action"): t(f"history.{a.action}"), t("review.from"): state_label(a.from_state) if a.from_state
+            else "", t("review.to"): state_label(a.to_state) if a.to_state else "",
             t("review.note"): a.note or ""} for a in view.audit]), hide_index=True, width="stretch")
         with st.expander(t("review.revisions", n=len(view.revisions))):
             for r in view.revisions:
