@@ -18,12 +18,13 @@ Goal = Literal["awareness", "engagement", "traffic", "conversion", "community"]
 GOALS: tuple[str, ...] = Goal.__args__  # type: ignore[attr-defined]
 LANGUAGE_NAMES = {"it": "Italian", "en": "English", "es": "Spanish", "fr": "French", "de": "German", "pt": "Portuguese"}
 MAX_BRIEF = 4000
+MIN_BRIEF = 3
 Incomplete = Literal["cut_off", "length", "empty", "filtered", "over_limit"]
 
 class DraftRequest(BaseModel):
     brand: str
     platforms: list[str] = Field(min_length=1)
-    brief: str = Field(min_length=3, max_length=MAX_BRIEF)
+    brief: str = Field(min_length=MIN_BRIEF, max_length=MAX_BRIEF)
     goal: Goal = "engagement"
     language: str | None = None
     variants: int = Field(default=1, ge=1, le=5)

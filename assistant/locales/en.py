@@ -452,4 +452,6 @@ STRINGS: dict[str, str] = {
     'history.comment': 'comment',
     'history.exemplar_added': "added to the brand's examples",
     'history.exemplar_removed': "removed from the brand's examples",
+    'draft.checked_edit': "Checks of your edited text (the model's draft is kept as v0).",
+    'draft.brief_too_short': 'Write at least {min} characters: what is the post about?',
 }

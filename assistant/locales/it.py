@@ -452,4 +452,6 @@ STRINGS: dict[str, str] = {
     'history.comment': 'commento',
     'history.exemplar_added': 'aggiunto agli esempi del brand',
     'history.exemplar_removed': 'tolto dagli esempi del brand',
+    'draft.checked_edit': 'Controlli sul testo modificato (la bozza del modello resta come v0).',
+    'draft.brief_too_short': 'Scrivi almeno {min} caratteri: di cosa parla il post?',
 }

@@ -329,3 +329,28 @@ def test_people_page_for_an_administrator_and_for_everyone_else(env):
     other.text_input(key="pw_again").input("una nuova frase lunga")
     other.button(key="pw_change").click().run()
     assert Services().people.authenticate("giulia", "una nuova frase lunga").username == "giulia"
+
+
+def test_an_edited_card_is_checked_again_as_it_stands(app, env):
+    svc = app_services()
+    svc.provider.script.extend(["Un maglione economico, davvero."] * 2)  # banned word, no required hashtag
+    app.multiselect(key="platforms-bottega-pasubio").set_value(["instagram"]).run()
+    app.chat_input[0].set_value(BRIEF).run()
+    draft = drafts_in(app)[0]
+    before = texts(app)
+    assert "🛑" in before and "economico" in before
+    app.text_area(key=f"edit-{draft['id']}").input("Un maglione caldo, fatto a mano. #BottegaPasubio").run()
+    assert not app.exception, app.exception
+    after = texts(app)
+    assert "Controlli sul testo modificato" in after and "🛑" not in after
+    assert "economico" not in "\n".join(str(h.proto.body) for h in app.get("html"))  # the preview too
+
+
+@pytest.mark.parametrize("brief", ["   ", "\n\t", "ok"])
+def test_a_brief_with_no_words_gets_a_message_in_the_users_language(app, brief):
+    app.chat_input[0].set_value(brief).run()
+    assert not app.exception, app.exception
+    assert "Scrivi almeno 3 caratteri" in texts(app)
+    assert app.session_state["conversations"].get("bottega-pasubio", []) == []  # nothing sent, no empty bubble
+    assert "pydantic" not in texts(app)
+    assert app.chat_input[0].proto.max_chars == 4000  # the limit is shown (and enforced) as the user types

@@ -7,10 +7,11 @@ from __future__ import annotations
 import html
 
 import streamlit as st
+from pydantic import ValidationError
 
 from assistant import platforms
 from assistant.accounts import can
-from assistant.drafting.schemas import GOALS, LANGUAGE_NAMES, Draft, DraftRequest
+from assistant.drafting.schemas import GOALS, LANGUAGE_NAMES, MAX_BRIEF, MIN_BRIEF, Draft, DraftRequest
 from assistant.errors import AssistantError
 from assistant.web.common import brand_slug, lang, md, reviewer, services, show_text, show_violations, shown_errors, t
 
@@ -67,14 +68,20 @@ def preview_html(text: str, platform: str) -> str:
 
 def render_card(d: Draft) -> None:
     rule = svc.rules[d.platform]
+    # The card shows, counts and checks the text as it stands in the editor below (the model's
+    # text until someone edits it), in the reader's language: checks never go stale.
+    text = st.session_state.get(f"edit-{d.id}", d.text)
+    edited_now = text != d.text
+    violations = (platforms.validate(text, d.platform, profile, expected_language=d.language, rules=svc.rules)
+                  if edited_now else d.violations)
     with st.container(border=True):
         head, meta = st.columns([3, 2])
         head.markdown(f"**{label(d.platform)}** · {t('draft.variant')} {d.variant}"
                       + (f" · _{t('draft.refined', instruction=md(d.instruction))}_" if d.instruction else ""))
         meta.caption(t("draft.written_by", model=md(d.model), provider=md(d.provider))
                      + (f" · {t('draft.demo_model_short')}" if d.demo_model else ""))
-        st.html(preview_html(d.text, d.platform))
-        count = platforms.count(d.text, d.platform, svc.rules)
+        st.html(preview_html(text, d.platform))
+        count = platforms.count(text, d.platform, svc.rules)
         over = count > rule.limit
         st.caption(("🔴 " if over else "") + t("draft.counter", count=count, limit=rule.limit)
                    + (f" · {t('draft.repaired')}" if d.repaired else "")
@@ -82,7 +89,9 @@ def render_card(d: Draft) -> None:
                    + (f" · ${d.cost_usd:.4f}" if d.cost_usd else "") + f" · {d.latency_ms / 1000:.1f} s")
         if not d.complete:  # what arrived is shown, marked: never passed off as a whole draft
             st.warning(t("draft.incomplete_prefix") + " " + d.incomplete_message(lang()), icon="✂️")
-        show_violations(d.violations)
+        if edited_now:
+            st.caption(t("draft.checked_edit"))
+        show_violations(violations)
         with st.expander(t("draft.sources", n=len(d.sources))):
             if not d.sources:
                 st.caption(t("draft.no_sources"))
@@ -176,7 +185,13 @@ if target:
 elif not conv:
     st.caption(t("draft.empty_hint"))
 
-prompt = st.chat_input(t("draft.refine_placeholder") if target else t("draft.brief_placeholder"))
+# The brief's limit is shown as the user types (the box counts and stops at it); a brief with no
+# words is answered here, in the user's language, and nothing is sent.
+prompt = st.chat_input(t("draft.refine_placeholder") if target else t("draft.brief_placeholder"),
+                       max_chars=MAX_BRIEF)
+if prompt is not None and len(prompt.strip()) < MIN_BRIEF:
+    st.warning(t("draft.brief_too_short", min=MIN_BRIEF), icon="✏️")
+    prompt = None
 if prompt:
     conv.append({"role": "user", "text": prompt})
     entry: dict = {"role": "assistant", "drafts": []}
@@ -198,6 +213,9 @@ if prompt:
                 stream_into(drafter.stream(request), entry)
         except AssistantError as exc:
             entry["error"] = t("error.prefix", message=md(exc))
-        except ValueError as exc:  # request validation
+        except ValidationError as exc:  # request validation: our messages, without pydantic's links
+            entry["error"] = t("error.prefix", message=md("; ".join(
+                str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())))
+        except ValueError as exc:  # any other bad value: its message says what to fix
             entry["error"] = t("error.prefix", message=md(exc))
     st.rerun()
