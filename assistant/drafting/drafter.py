@@ -168,7 +168,8 @@ class Drafter:
         draft = Draft(
             brand=brand.slug, platform=platform, variant=variant, text="", language=language, brief=request.brief,
             goal=request.goal, angle=angle, sources=[SourceRef.of(s) for s in kept], provider=self.provider.name,
-            model=self.provider.model, demo_model=self.provider.is_demo_model, prompt_version=version,
+            model=self.provider.model, demo_model=self.provider.is_demo_model,
+            test_model=self.provider.is_test_model, prompt_version=version,
             prompt_tokens=0, completion_tokens=0, cost_usd=0.0, latency_ms=0, trimmed_sources=trimmed,
         )
         return self._with_generation(draft, brand, rule, messages, gen)

@@ -76,6 +76,7 @@ class Draft(BaseModel):
     provider: str
     model: str
     demo_model: bool = False
+    test_model: bool = False  # written by the fake provider (tests): never real copy
     prompt_version: str
     prompt_tokens: int
     completion_tokens: int

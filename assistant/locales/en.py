@@ -454,4 +454,6 @@ STRINGS: dict[str, str] = {
     'history.exemplar_removed': "removed from the brand's examples",
     'draft.checked_edit': "Checks of your edited text (the model's draft is kept as v0).",
     'draft.brief_too_short': 'Write at least {min} characters: what is the post about?',
+    'banner.test_model': 'Test model (fake): it echoes the brief for tests and demos of the workflow; it writes no real copy.',
+    'draft.test_model_short': 'test model',
 }

@@ -454,4 +454,6 @@ STRINGS: dict[str, str] = {
     'history.exemplar_removed': 'tolto dagli esempi del brand',
     'draft.checked_edit': 'Controlli sul testo modificato (la bozza del modello resta come v0).',
     'draft.brief_too_short': 'Scrivi almeno {min} caratteri: di cosa parla il post?',
+    'banner.test_model': 'Modello di prova (fake): ripete il brief per i test e le dimostrazioni del flusso; non scrive testi veri.',
+    'draft.test_model_short': 'modello di prova',
 }

@@ -80,6 +80,8 @@ def provider_banner() -> None:
     st.sidebar.caption(t("banner.provider", provider=md(info["provider"]), model=md(info["model"])))
     if info["demo_model"]:
         st.sidebar.info(t("banner.demo_model"), icon="ℹ️")
+    if info.get("test_model"):
+        st.sidebar.warning(t("banner.test_model"), icon="🧪")
 
 
 def pages_for(actor: Actor, slug: str | None) -> list:

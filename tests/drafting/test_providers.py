@@ -111,8 +111,11 @@ def test_fake_provider_scripted_queue_and_call_log():
     fake = FakeProvider(script=["primo"])
     assert fake.complete(MESSAGES) == "primo"
     second = fake.complete([{"role": "user", "content": "<brief>Pane caldo alle 7</brief>"}], temperature=0.9)
-    assert "Pane caldo alle 7" in second and "[t=0.90]" in second
-    assert len(fake.calls) == 2 and fake.calls[1].temperature == 0.9
+    assert "Pane caldo alle 7" in second and "[" not in second  # no debug markers in the text
+    third = fake.complete([{"role": "user", "content": "<brief>Pane caldo alle 7</brief>"}], temperature=0.7)
+    assert third != second  # another temperature, another closing: variants differ
+    assert fake.describe()["test_model"] is True
+    assert len(fake.calls) == 3 and fake.calls[1].temperature == 0.9
     with pytest.raises(ProviderError):
         FakeProvider(fail_with=ProviderError("giù")).complete(MESSAGES)
 

@@ -23,6 +23,7 @@ class Provider:
 
     name: ClassVar[str] = "base"
     is_demo_model: bool = False  # the bundled tiny model: drafts only demonstrate the workflow
+    is_test_model: bool = False  # the fake: a test double, never a writer
     model: str = ""
     # A tiny model loses the thread in long prompts and writes slowly: callers cap what they send
     # and ask for (None = no cap beyond the settings).
@@ -47,6 +48,7 @@ class Provider:
         raise NotImplementedError
 
     def describe(self) -> dict[str, Any]:
-        return {"provider": self.name, "model": self.model, "demo_model": self.is_demo_model}
+        return {"provider": self.name, "model": self.model, "demo_model": self.is_demo_model,
+                "test_model": self.is_test_model}
 
 

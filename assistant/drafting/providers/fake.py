@@ -28,6 +28,7 @@ class FakeProvider(Provider):
     """
 
     name = "fake"
+    is_test_model = True
 
     def __init__(self, script: Sequence[str | tuple[str, str | None] | Exception] = (), *, fail_with: Exception | None = None, delay: float = 0.0) -> None:
         super().__init__()
@@ -66,9 +67,15 @@ class FakeProvider(Provider):
             parts.append(f"({angle.strip()})")
         if exemplar:
             parts.append(f"Come dicevamo: \"{' '.join(exemplar.split()[:12])}\"")
-        parts.append(f"[t={temperature:.2f}]")
+        parts.append(CLOSINGS[int(round(temperature * 100)) % len(CLOSINGS)])  # variants differ, as with a real model
         parts.extend(hashtags)
         return " ".join(parts)
+
+
+# Plain closings (no debug markers in the text): the sampling temperature picks one, so variants,
+# drafted at different temperatures, differ the way a real model's would.
+CLOSINGS = ("Vi aspettiamo.", "Passate a trovarci.", "Ci vediamo presto.", "Scriveteci le vostre idee.",
+            "A presto!", "Fateci sapere cosa ne pensate.", "Portate un amico.")
 
 
 def _tag(text: str, name: str) -> str | None:

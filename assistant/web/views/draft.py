@@ -79,7 +79,8 @@ def render_card(d: Draft) -> None:
         head.markdown(f"**{label(d.platform)}** · {t('draft.variant')} {d.variant}"
                       + (f" · _{t('draft.refined', instruction=md(d.instruction))}_" if d.instruction else ""))
         meta.caption(t("draft.written_by", model=md(d.model), provider=md(d.provider))
-                     + (f" · {t('draft.demo_model_short')}" if d.demo_model else ""))
+                     + (f" · {t('draft.demo_model_short')}" if d.demo_model else "")
+                     + (f" · {t('draft.test_model_short')}" if d.test_model else ""))
         st.html(preview_html(text, d.platform))
         count = platforms.count(text, d.platform, svc.rules)
         over = count > rule.limit
