@@ -146,6 +146,18 @@ def reviewer() -> Actor:
     return actor
 
 
+def when(moment: object, tz: str | None = None, *, seconds: bool = False) -> str:
+    """A stored (UTC) time in the brand's zone, with the zone named: "14/03/2026 18:30 (Europe/Rome)"."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    if not isinstance(moment, datetime):
+        return ""
+    zone = tz or "UTC"
+    shown = moment.astimezone(ZoneInfo(zone))
+    return f"{shown:%d/%m/%Y %H:%M}{':%02d' % shown.second if seconds else ''} ({zone})"
+
+
 @contextmanager
 def shown_errors() -> Iterator[None]:
     """Library errors become a clear message (they already say what to do); nothing else is lost."""

@@ -146,6 +146,7 @@ def test_send_to_review_edit_approve_and_insights_move(app):
     history = app.dataframe[-1].value  # the item's history: localised actions and states, the note
     assert {"entrato in coda", "inviato in revisione", "modificato", "approvato"} <= set(history["Azione"])
     assert "Va bene così" in set(history["Nota"]) and "in revisione" in set(history["Da"])
+    assert all(w.endswith("(Europe/Rome)") for w in history["Quando"])  # the brand's zone, named
 
     app.switch_page("views/insights.py").run()
     after = {m.label: m.value for m in app.metric}

@@ -14,7 +14,8 @@ from assistant.errors import AssistantError
 from assistant.platforms import PLATFORMS
 from assistant.review import EditConflict
 from assistant.review.schemas import STATES
-from assistant.web.common import brand_slug, md, reviewer, services, show_text, show_violations, shown_errors, t
+from assistant.web.common import (brand_slug, md, reviewer, services, show_text, show_violations, shown_errors, t,
+                                  when)
 
 svc = services()
 queue = svc.review
@@ -84,7 +85,9 @@ def state_label(state: str) -> str:
 
 st.title(t("review.title"))
 who = reviewer()
-brands = {b.slug: b.profile.name for b in svc.brands(who)}
+mine = svc.brands(who)
+brands = {b.slug: b.profile.name for b in mine}
+zones = {b.slug: b.profile.timezone for b in mine}  # times show in the brand's zone, named
 f1, f2, f3, f4 = st.columns(4)
 brand_filter = f1.selectbox(t("review.brand"), [ALL, *brands], index=1 + list(brands).index(brand_slug()),
                             format_func=lambda s: t("review.all") if s == ALL else brands[s], key="rq_brand")
@@ -114,7 +117,7 @@ with shown_errors():
             "#": i.id, t("review.brand"): brands.get(i.brand, i.brand), t("review.platform"): svc.rules[i.platform].label,
             t("review.state"): state_label(i.state), t("review.errors"): i.error_count,
             t("review.assignee"): i.assignee or "", t("review.text"): i.text[:90],
-            t("review.updated"): i.updated_at.strftime("%Y-%m-%d %H:%M"),
+            t("review.updated"): when(i.updated_at, zones.get(i.brand)),
         } for i in listing.items])
         event = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun",
                              selection_mode="single-row", key="rq_table")
@@ -233,7 +236,7 @@ if ids:
     with tab_comments:
         for c in view.comments:
             with st.chat_message("user"):
-                st.markdown(f"**{md(c.author)}** · {c.created_at.strftime('%Y-%m-%d %H:%M')}")
+                st.markdown(f"**{md(c.author)}** · {md(when(c.created_at, zones.get(view.brand)))}")
                 show_text(c.text)
         comment = st.text_area(t("review.comment"), key=f"rq_comment_{view.id}", height=80)
         if st.button(t("review.add_comment"), key=f"rq_add_comment_{view.id}",
@@ -244,13 +247,13 @@ if ids:
 
     with tab_history:
         st.dataframe(pd.DataFrame([{
-            t("review.when"): a.at.strftime("%Y-%m-%d %H:%M:%S UTC"), t("review.who"): a.actor,
+            t("review.when"): when(a.at, zones.get(view.brand), seconds=True), t("review.who"): a.actor,
             t("review.action"): t(f"history.{a.action}"), t("review.from"): state_label(a.from_state) if a.from_state
             else "", t("review.to"): state_label(a.to_state) if a.to_state else "",
             t("review.note"): a.note or ""} for a in view.audit]), hide_index=True, width="stretch")
         with st.expander(t("review.revisions", n=len(view.revisions))):
             for r in view.revisions:
-                st.markdown(f"**v{r.number}** · {md(r.author)} · {r.created_at.strftime('%Y-%m-%d %H:%M')}")
+                st.markdown(f"**v{r.number}** · {md(r.author)} · {md(when(r.created_at, zones.get(view.brand)))}")
                 st.text(r.text)
     if can(who, "share", view.brand):
         share_panel(view)
