@@ -96,6 +96,13 @@ class Directory:
         user = self.db.read(lambda s: s.scalars(select(User).where(User.email == address)).first())
         return None if user is None or not user.active else self.actor(user.id)
 
+    def who_may(self, action: str, brand: str) -> list[UserPublic]:
+        """Active users whose roles allow `action` on `brand` (e.g. whom an item can be assigned to)."""
+        from assistant.accounts.permissions import can
+
+        return [u for u in self.list() if u.active and can(Actor(user_id=u.id, username=u.username, name=u.name,
+                                                                 grants=u.grants), action, brand)]
+
     def events(self, *, user: str | None = None, limit: int = 200) -> list[AuthEventPublic]:
         def txn(s: Session) -> list[AuthEventPublic]:
             stmt = select(AuthEvent).order_by(AuthEvent.id.desc()).limit(limit)

@@ -456,4 +456,8 @@ STRINGS: dict[str, str] = {
     'draft.brief_too_short': 'Write at least {min} characters: what is the post about?',
     'banner.test_model': 'Test model (fake): it echoes the brief for tests and demos of the workflow; it writes no real copy.',
     'draft.test_model_short': 'test model',
+    'review.assigned_to_me': 'Assigned to me',
+    'review.assign_to': 'Assigned to',
+    'review.nobody': 'nobody',
+    'review.assign': 'Assign',
 }

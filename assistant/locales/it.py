@@ -456,4 +456,8 @@ STRINGS: dict[str, str] = {
     'draft.brief_too_short': 'Scrivi almeno {min} caratteri: di cosa parla il post?',
     'banner.test_model': 'Modello di prova (fake): ripete il brief per i test e le dimostrazioni del flusso; non scrive testi veri.',
     'draft.test_model_short': 'modello di prova',
+    'review.assigned_to_me': 'Assegnati a me',
+    'review.assign_to': 'Assegnato a',
+    'review.nobody': 'nessuno',
+    'review.assign': 'Assegna',
 }

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assistant.accounts.permissions import require
+from assistant.accounts.permissions import can, require
 from assistant.accounts.schemas import Actor
 from assistant.db.models import Comment, Item, Revision
 from assistant.errors import IllegalTransition, InvalidRequest
@@ -315,7 +315,16 @@ class ReviewQueue(WiredReader):
         return public
 
     def assign(self, item_id: int, assignee: str | None, *, by: Actor | str, base_version: int | None = None) -> ItemPublic:
-        to = " ".join(assignee.split()) if assignee and assignee.strip() else None
+        """Give the item to a person (a username: an active user who may edit on the item's brand),
+        or to nobody (None or empty)."""
+        to = None
+        if assignee and assignee.strip():
+            person = self.actor(assignee)
+            brand, _, _ = self._head(item_id)
+            if not can(person, "edit", brand):
+                raise InvalidRequest(f"assignee: {person.username} holds no role that edits on brand {brand}; "
+                                     "assign someone who does (or grant them editor)")
+            to = person.username
         return self._move(item_id, "assign", by=by, base_version=base_version, data={"assignee": to},
                           values=lambda item: {"assignee": to})
 

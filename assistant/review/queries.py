@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from assistant.accounts.permissions import STAFF_ROLES, can, can_on_item
 from assistant.accounts.schemas import ALL_BRANDS, Actor
+from assistant.accounts.users import normalize_username
 from assistant.db.models import AuditEvent, Comment, Item, Revision
 from assistant.errors import InvalidRequest
 from assistant.review import metrics as rm
@@ -132,6 +133,7 @@ class ReviewReader(ReviewStore):
         if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
             raise InvalidRequest(f"page starts at 1 and per_page is 1..{MAX_PER_PAGE}")
         where = [Item.archived == archived]
+        assignee = normalize_username(assignee) if assignee else None  # a username, as `assign` stores it
         for column, value in ((Item.state, state), (Item.brand, brand), (Item.platform, platform),
                               (Item.assignee, assignee)):
             if value is not None:

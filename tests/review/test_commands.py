@@ -106,7 +106,7 @@ def test_comment_assign_archive_in_any_state_then_archived_is_read_only(shared_q
     q.comment(item_id, "Bella idea", by="Cris")
     q.assign(item_id, "Dario", by="Cris")
     archived = q.archive(item_id, by="Cris", note="doppione")
-    assert archived.archived and archived.state == state and archived.assignee == "Dario"
+    assert archived.archived and archived.state == state and archived.assignee == "dario"  # a username
     assert [e.action for e in q.get(item_id).audit][-3:] == ["comment", "assign", "archive"]
     assert q.get(item_id).allowed_actions == []
     for action in ACTIONS:
@@ -348,3 +348,18 @@ def test_the_approval_note_is_kept(queue):
     queue.approve(gated.id, by="Bea", override_reason="Lo vuole il cliente", note="Ok dal legale")
     event = [e for e in queue.get(gated.id).audit if e.action == "approve"][0]
     assert event.note == "Lo vuole il cliente" and event.data["note"] == "Ok dal legale"
+
+
+def test_items_are_assigned_to_people_who_may_edit_them(queue):
+    add_people(queue, ("Vera",), role="viewer")
+    item = queue.add_draft(make_draft(), by="Ada", submit=True)
+    for nobody, message in (("Giovanni", "no user 'giovanni'"), ("vera", "holds no role that edits")):
+        with pytest.raises(InvalidRequest, match=message):
+            queue.assign(item.id, nobody, by="Ada")
+    assert queue.assign(item.id, " BEA ", by="Ada").assignee == "bea"
+    assert [i.id for i in queue.list(assignee="Bea").items] == [item.id]
+    event = queue.get(item.id).audit[-1]
+    assert (event.action, event.data["assignee"]) == ("assign", "bea")
+    assert queue.assign(item.id, None, by="Ada").assignee is None
+    assert {u.username for u in queue.people.who_may("edit", "lana")} >= {"ada", "bea"}
+    assert "vera" not in {u.username for u in queue.people.who_may("edit", "lana")}

@@ -355,3 +355,18 @@ def test_a_brief_with_no_words_gets_a_message_in_the_users_language(app, brief):
     assert app.session_state["conversations"].get("bottega-pasubio", []) == []  # nothing sent, no empty bubble
     assert "pydantic" not in texts(app)
     assert app.chat_input[0].proto.max_chars == 4000  # the limit is shown (and enforced) as the user types
+
+
+def test_assigning_from_the_review_page_and_the_assigned_to_me_filter(app):
+    draft_and_send(app)
+    app.switch_page("views/review.py").run()
+    pick = app.selectbox(key="rq_assign_to_1")
+    assert pick.options == ["nessuno", "Giulia", "Marco", "Root Admin"]  # who may edit on the brand, by name
+    pick.set_value("giulia").run()
+    app.button(key="rq_assign_1").click().run()
+    assert not app.exception, app.exception
+    assert Services().review.get(1).assignee == "giulia"
+    app.selectbox(key="rq_assignee").set_value("giulia").run()  # "Assegnati a me"
+    assert app.dataframe[0].value.shape[0] == 1
+    app.selectbox(key="rq_assignee").set_value("marco").run()
+    assert "Nessun elemento" in texts(app)

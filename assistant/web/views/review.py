@@ -95,28 +95,32 @@ state_filter = f2.selectbox(t("review.state"), [ALL, *STATES], format_func=lambd
                             else state_label(s), key="rq_state")
 platform_filter = f3.selectbox(t("review.platform"), [ALL, *PLATFORMS], key="rq_platform",
                                format_func=lambda p: t("review.all") if p == ALL else svc.rules[p].label)
-assignee_filter = f4.text_input(t("review.assignee"), key="rq_assignee")
+people = {u.username: u.name for u in svc.people.list()}
+assignee_choice = f4.selectbox(t("review.assignee"), [ALL, who.username, *[u for u in people if u != who.username]],
+                               key="rq_assignee", format_func=lambda u: t("review.all") if u == ALL else
+                               t("review.assigned_to_me") if u == who.username else people.get(u, u))
+assignee = None if assignee_choice == ALL else assignee_choice
 
 listing = None
 with shown_errors():
     first = queue.list_items(state=None if state_filter == ALL else state_filter,
                              brand=None if brand_filter == ALL else brand_filter,
                              platform=None if platform_filter == ALL else platform_filter,
-                             assignee=assignee_filter.strip() or None, page=1, per_page=PER_PAGE, actor=who)
+                             assignee=assignee, page=1, per_page=PER_PAGE, actor=who)
     page_no = 1
     if first.pages > 1:
         page_no = int(st.number_input(t("review.page", pages=first.pages), min_value=1, max_value=first.pages,
                                       value=1, key="rq_page"))
     listing = first if page_no == 1 else queue.list_items(
         state=None if state_filter == ALL else state_filter, brand=None if brand_filter == ALL else brand_filter,
-        platform=None if platform_filter == ALL else platform_filter, assignee=assignee_filter.strip() or None,
+        platform=None if platform_filter == ALL else platform_filter, assignee=assignee,
         page=page_no, per_page=PER_PAGE, actor=who)
     st.caption(t("review.count", total=listing.total))
     if listing.items:
         table = pd.DataFrame([{
             "#": i.id, t("review.brand"): brands.get(i.brand, i.brand), t("review.platform"): svc.rules[i.platform].label,
             t("review.state"): state_label(i.state), t("review.errors"): i.error_count,
-            t("review.assignee"): i.assignee or "", t("review.text"): i.text[:90],
+            t("review.assignee"): people.get(i.assignee, i.assignee) if i.assignee else "", t("review.text"): i.text[:90],
             t("review.updated"): when(i.updated_at, zones.get(i.brand)),
         } for i in listing.items])
         event = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun",
@@ -232,6 +236,18 @@ if ids:
                     st.rerun()
                 except AssistantError as exc:
                     st.error(t("error.prefix", message=md(exc)))
+
+        if "assign" in view.allowed_actions:
+            NOBODY = ""
+            options = [NOBODY, *[u.username for u in svc.people.who_may("edit", view.brand)]]
+            a1, a2 = st.columns([3, 1])
+            pick = a1.selectbox(t("review.assign_to"), options, key=f"rq_assign_to_{view.id}",
+                                index=options.index(view.assignee) if view.assignee in options else 0,
+                                format_func=lambda u: t("review.nobody") if u == NOBODY else people.get(u, u))
+            if a2.button(t("review.assign"), key=f"rq_assign_{view.id}", disabled=pick == (view.assignee or NOBODY)):
+                with shown_errors():
+                    queue.assign(view.id, pick or None, by=who, base_version=view.version)
+                    st.rerun()
 
     with tab_comments:
         for c in view.comments:
