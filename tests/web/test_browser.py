@@ -296,10 +296,11 @@ def payload_app_url(tmp_path, brands_dir, pixel):
         yield url
 
 
-def test_foreign_text_loads_nothing_in_chromium(payload_app_url, pixel):
-    """Posts, guideline headings, profile fields, the brief, the model's output, a comment and the
-    reviewer's name carry Markdown images, <img>, <iframe> and <style> pointing at a loopback pixel
-    server: every page shows them as text and the server hears nothing."""
+def test_foreign_text_loads_nothing_in_chromium(payload_app_url, pixel, tmp_path, brands_dir):
+    """Posts, guideline headings, profile fields, the brief, the model's output, a comment, the
+    signed-in user's name and a client's name on a share link carry Markdown images, <img>,
+    <iframe> and <style> pointing at a loopback pixel server: every page (the client's page
+    included) shows them as text and the server hears nothing."""
     from playwright.sync_api import expect, sync_playwright
 
     base = pixel.base
@@ -348,6 +349,25 @@ def test_foreign_text_loads_nothing_in_chromium(payload_app_url, pixel):
         page.get_by_text(re.compile(r"^\d+ revisioni$")).first.click()
         settle("review-history")
 
+        # a share link for a client whose name is foreign text: the review page's list and the client page
+        from assistant.services import Services
+        from assistant.settings import load_settings
+
+        svc = Services(load_settings(home=tmp_path / "home", brands_dir=brands_dir, embedding="fake",
+                                     provider="fake"))
+        made = svc.shares.create("bottega-pasubio", [1], to=f"Carla ![s]({base}/pixel-share) <carla@cliente.it>",
+                                 by=svc.people.actor("giulia"))
+        svc.review.close()
+        page.reload()
+        page.get_by_text("Condividi con il cliente").click()
+        expect(page.get_by_text(f"![s]({base}/pixel-share)").first).to_be_visible()
+        settle("review-share")
+        page.goto(f"{payload_app_url}/client/{made.token}")
+        expect(page.get_by_text("Da rivedere").first).to_be_visible()  # the comment, as the client sees it
+        settle("client-page")
+        page.goto(payload_app_url)
+        expect(page.get_by_role("heading", name=re.compile(r"^Bozze per Bottega Pasubio"))).to_be_visible()
+
         page.get_by_role("link", name="Libreria del brand").click()
         expect(page.get_by_role("heading", name=re.compile(r"^Libreria di Bottega Pasubio"))).to_be_visible()
         page.get_by_role("tab", name="Profilo").click()
@@ -381,6 +401,10 @@ def test_foreign_text_loads_nothing_in_chromium(payload_app_url, pixel):
     assert f"![x]({base}/pixel-md-post0)" in seen["draft"]  # a source
     assert f'<img src="{base}/pixel-img-comment">' in seen["review-comments"]
     assert f"![r]({base}/pixel-reviewer)" in seen["review-comments"]
+    assert f"Accesso come Giulia ![r]({base}/pixel-reviewer)" in seen["draft"]  # the sidebar
+    assert f"![s]({base}/pixel-share)" in seen["review-share"]
+    assert f"Carla ![s]({base}/pixel-share)" in seen["client-page"]  # the client page's greeting
+    assert f"<img src=\"{base}/pixel-img-comment\">" in seen["client-page"]  # comments, as text there too
     assert f"![n]({base}/pixel-name)" in seen["library-profile"]  # the brand's name in the title
     assert f"<iframe src=\"{base}/pixel-frame-audience\"></iframe>" in seen["library-profile"]
     assert f"<style>@import url({base}/pixel-css-do)</style>" in seen["library-profile"]
