@@ -86,10 +86,7 @@ def require_on_item(actor: Actor, action: str, brand: str, item_id: int, shared_
         raise denied(actor, action, brand, item_id)
 
 
-def visible_brands(actor: Actor, all_brands: Iterable[str], action: str = "view") -> list[str]:
-    """The brands (of `all_brands`) where `actor` may `action`: what "all brands" means for them.
-    A client sees the brands of the items shared with them."""
-    brands = list(all_brands)
-    if action == "view":
-        return [b for b in brands if can(actor, "view", b) or can(actor, "view_shared", b)]
-    return [b for b in brands if can(actor, action, b)]
+def visible_brands(actor: Actor, all_brands: Iterable[str]) -> list[str]:
+    """The brands (of `all_brands`) `actor` may see: what "all brands" means for them. A client
+    sees the brands of the items shared with them."""
+    return [b for b in all_brands if can(actor, "view", b) or can(actor, "view_shared", b)]

@@ -56,12 +56,9 @@ class Actor(BaseModel):
         return {g.role for g in self.grants if g.covers(brand)}
 
     @property
-    def all_brands_roles(self) -> set[str]:
-        return {g.role for g in self.grants if g.brand == ALL_BRANDS}
-
-    @property
     def is_admin(self) -> bool:
-        return "admin" in self.all_brands_roles
+        """An administrator of the installation: admin on every brand."""
+        return Grant(role="admin", brand=ALL_BRANDS) in self.grants
 
 
 class UserPublic(BaseModel):

@@ -82,15 +82,19 @@ class ShareLinks:
                             created_by_id=by.user_id, created_at=now, expires_at=now + expires)
             s.add(row)
             s.flush()
+            self.directory.log_event(s, "share_created", None, by, address,
+                                     {"share_id": row.id, "brand": brand, "items": ids, "to": name})
             return SharePublic.model_validate(row)
 
         share = self.directory.db.write(txn)
-        self.directory.record("share_created", user_id=None, by=by, address=address,
-                              data={"share_id": share.id, "brand": brand, "items": ids, "to": name})
         return NewShare(share=share, token=str(self._signer.dumps([share.id, secret_part])))
 
     def open(self, token: str) -> Actor:
         """The client behind a link, or `ShareInvalid` saying why not."""
+        return self.resolve(token)[1]
+
+    def resolve(self, token: str) -> tuple[SharePublic, Actor]:
+        """The link and the client behind it (one read), or `ShareInvalid` saying why not."""
         try:
             share_id, secret_part = self._signer.loads(token)
             share_id = int(share_id)
@@ -103,8 +107,8 @@ class ShareLinks:
         state = share.state(self.clock())
         if state != "active":
             raise ShareInvalid(state)
-        return Actor(kind="link", name=share.to_name, email=share.to_email, share_id=share.id,
-                     share_brand=share.brand, share_items=frozenset(share.item_ids))
+        return share, Actor(kind="link", name=share.to_name, email=share.to_email, share_id=share.id,
+                            share_brand=share.brand, share_items=frozenset(share.item_ids))
 
     def revoke(self, share_id: int, *, by: Actor) -> SharePublic:
         def txn(s: Session) -> SharePublic:
@@ -114,17 +118,10 @@ class ShareLinks:
             require(by, "share", row.brand)
             if row.revoked_at is None:
                 row.revoked_at, row.revoked_by_id = self.clock(), by.user_id
+                self.directory.log_event(s, "share_revoked", None, by, None, {"share_id": share_id})
             return SharePublic.model_validate(row)
 
-        share = self.directory.db.write(txn)
-        self.directory.record("share_revoked", user_id=None, by=by, data={"share_id": share_id})
-        return share
-
-    def describe(self, share_id: int | None) -> SharePublic:
-        row = self.directory.db.read(lambda s: s.get(ShareLink, share_id)) if share_id is not None else None
-        if row is None:
-            raise ShareInvalid("unknown")
-        return SharePublic.model_validate(row)
+        return self.directory.db.write(txn)
 
     def list(self, brand: str, *, by: Actor, item_id: int | None = None) -> list[SharePublic]:
         require(by, "share", brand)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from assistant.accounts import passwords
 from assistant.accounts.permissions import PermissionDenied
 from assistant.accounts.schemas import ALL_BRANDS, ROLES, Actor, AuthEventPublic, Grant, UserPublic
-from assistant.db.engine import Database
+from assistant.db.engine import Database, utcnow
 from assistant.db.models import AuthEvent, User, UserRole
 from assistant.errors import AssistantError, InvalidRequest
 
@@ -36,10 +36,6 @@ class SignInFailed(AssistantError):
     def __init__(self) -> None:
         super().__init__("wrong username or password, or too many attempts: check them and try again, "
                          f"or wait {int(LOCK.total_seconds() // 60)} minutes")
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def normalize_username(username: str) -> str:
@@ -72,7 +68,16 @@ class Directory:
         return self.db.read(lambda s: s.scalar(select(func.count()).select_from(User)) or 0)
 
     def list(self) -> list[UserPublic]:
-        return self.db.read(lambda s: [self._public(s, u) for u in s.scalars(select(User).order_by(User.username))])
+        """Every user with their roles (two queries, whatever the number of users)."""
+        def txn(s: Session) -> list[UserPublic]:
+            grants: dict[int, list[Grant]] = {}
+            for row in s.scalars(select(UserRole).order_by(UserRole.id)):
+                grant = Grant(role=row.role, brand=row.brand)  # type: ignore[arg-type]
+                grants.setdefault(row.user_id, []).append(grant)
+            users = s.scalars(select(User).order_by(User.username))
+            return [self._public(s, u, tuple(grants.get(u.id, ()))) for u in users]
+
+        return self.db.read(txn)
 
     def get(self, username: str) -> UserPublic:
         return self.db.read(lambda s: self._public(s, self._user(s, username)))
@@ -96,12 +101,12 @@ class Directory:
         user = self.db.read(lambda s: s.scalars(select(User).where(User.email == address)).first())
         return None if user is None or not user.active else self.actor(user.id)
 
-    def who_may(self, action: str, brand: str) -> list[UserPublic]:
-        """Active users whose roles allow `action` on `brand` (e.g. whom an item can be assigned to)."""
+    def who_may(self, action: str, *brands: str) -> list[UserPublic]:
+        """Active users whose roles allow `action` on any of `brands` (whom an item can be assigned to)."""
         from assistant.accounts.permissions import can
 
-        return [u for u in self.list() if u.active and can(Actor(user_id=u.id, username=u.username, name=u.name,
-                                                                 grants=u.grants), action, brand)]
+        return [u for u in self.list() if u.active and any(
+            can(Actor(user_id=u.id, username=u.username, name=u.name, grants=u.grants), action, b) for b in brands)]
 
     def events(self, *, user: str | None = None, limit: int = 200) -> list[AuthEventPublic]:
         def txn(s: Session) -> list[AuthEventPublic]:
@@ -142,7 +147,7 @@ class Directory:
                 raise InvalidRequest(f"username {username} or that e-mail is taken; pick another") from None
             for grant in checked:
                 s.add(UserRole(user_id=user.id, role=grant.role, brand=grant.brand, granted_at=now))
-            self._event(s, "setup" if first else "user_added", user.id, by, address,
+            self.log_event(s, "setup" if first else "user_added", user.id, by, address,
                         {"grants": [str(g) for g in checked]})
             s.flush()
             return self._public(s, user)
@@ -155,11 +160,9 @@ class Directory:
         def txn(s: Session) -> UserPublic:
             self._must_admin(by)
             user = self._user(s, username)
-            exists = s.scalars(select(UserRole).where(UserRole.user_id == user.id, UserRole.role == wanted.role,
-                                                      UserRole.brand == wanted.brand)).first()
-            if exists is None:
+            if not self._held(s, user, wanted):
                 s.add(UserRole(user_id=user.id, role=wanted.role, brand=wanted.brand, granted_at=self.clock()))
-                self._event(s, "role_granted", user.id, by, None, {"grant": str(wanted)})
+                self.log_event(s, "role_granted", user.id, by, None, {"grant": str(wanted)})
                 s.flush()
             return self._public(s, user)
 
@@ -171,15 +174,14 @@ class Directory:
         def txn(s: Session) -> UserPublic:
             self._must_admin(by)
             user = self._user(s, username)
-            rows = s.scalars(select(UserRole).where(UserRole.user_id == user.id, UserRole.role == wanted.role,
-                                                    UserRole.brand == wanted.brand)).all()
+            rows = self._held(s, user, wanted)
             if not rows:
                 raise InvalidRequest(f"{user.username} does not hold {wanted}; `assistant users list` shows the roles")
             if wanted.role == "admin" and self._admins(s) == {user.id}:
                 raise InvalidRequest("this is the last administrator: grant admin to someone else first")
             for row in rows:
                 s.delete(row)
-            self._event(s, "role_revoked", user.id, by, None, {"grant": str(wanted)})
+            self.log_event(s, "role_revoked", user.id, by, None, {"grant": str(wanted)})
             s.flush()
             return self._public(s, user)
 
@@ -194,7 +196,7 @@ class Directory:
             if by is None or by.user_id != user.id:
                 self._must_admin(by)
             user.password_hash, user.locked_until = hashed, None
-            self._event(s, "password_changed", user.id, by, None, None)
+            self.log_event(s, "password_changed", user.id, by, None, None)
             return self._public(s, user)
 
         return self.db.write(txn)
@@ -206,7 +208,7 @@ class Directory:
             if not active and self._admins(s) == {user.id}:
                 raise InvalidRequest("this is the last administrator: it cannot be disabled")
             user.active = active
-            self._event(s, "user_enabled" if active else "user_disabled", user.id, by, None, None)
+            self.log_event(s, "user_enabled" if active else "user_disabled", user.id, by, None, None)
             return self._public(s, user)
 
         return self.db.write(txn)
@@ -226,19 +228,19 @@ class Directory:
             row = s.get(User, user.id) if user is not None else None
             if row is None:
                 # the typed name is not kept (it may be a password typed in the wrong box): a digest only
-                self._event(s, "signin_failed", None, None, address,
+                self.log_event(s, "signin_failed", None, None, address,
                             {"reason": "unknown", "attempt": hashlib.sha256(name.encode()).hexdigest()[:12]})
                 return None
             locked = row.locked_until is not None and row.locked_until > now
             if ok and row.active and not locked:
                 row.last_login_at = now
-                self._event(s, "signin", row.id, None, address, {"via": "password"})
+                self.log_event(s, "signin", row.id, None, address, {"via": "password"})
                 return self._actor(s, row)
             reason = "locked" if locked else "disabled" if not row.active else "password"
-            self._event(s, "signin_failed", row.id, None, address, {"reason": reason})
+            self.log_event(s, "signin_failed", row.id, None, address, {"reason": reason})
             if reason == "password" and self._recent_failures(s, row, now) >= self.failures:
                 row.locked_until = now + self.lock
-                self._event(s, "locked", row.id, None, address, {"until": row.locked_until.isoformat()})
+                self.log_event(s, "locked", row.id, None, address, {"until": row.locked_until.isoformat()})
             return None
 
         actor = self.db.write(txn)
@@ -246,17 +248,12 @@ class Directory:
             raise SignInFailed()
         return actor
 
-    def record(self, action: str, *, user_id: int | None, by: Actor | None = None, address: str | None = None,
-               data: dict[str, Any] | None = None) -> None:
-        """An account event from elsewhere (sign-out, OpenID Connect sign-in, share links)."""
-        self.db.write(lambda s: self._event(s, action, user_id, by, address, data))
-
     def touch_login(self, user_id: int, *, via: str, address: str | None) -> None:
         def txn(s: Session) -> None:
             user = s.get(User, user_id)
             if user is not None:
                 user.last_login_at = self.clock()
-                self._event(s, "signin", user_id, None, address, {"via": via})
+                self.log_event(s, "signin", user_id, None, address, {"via": via})
 
         self.db.write(txn)
 
@@ -289,6 +286,11 @@ class Directory:
         return user
 
     @staticmethod
+    def _held(s: Session, user: User, grant: Grant) -> list[UserRole]:
+        return list(s.scalars(select(UserRole).where(UserRole.user_id == user.id, UserRole.role == grant.role,
+                                                     UserRole.brand == grant.brand)))
+
+    @staticmethod
     def _grants(s: Session, user: User) -> tuple[Grant, ...]:
         rows = s.scalars(select(UserRole).where(UserRole.user_id == user.id).order_by(UserRole.id))
         return tuple(Grant(role=r.role, brand=r.brand) for r in rows)  # type: ignore[arg-type]
@@ -297,9 +299,9 @@ class Directory:
         return Actor(user_id=user.id, username=user.username, name=user.name, email=user.email,
                      grants=self._grants(s, user))
 
-    def _public(self, s: Session, user: User) -> UserPublic:
+    def _public(self, s: Session, user: User, grants: tuple[Grant, ...] | None = None) -> UserPublic:
         return UserPublic.model_validate({**{c.key: getattr(user, c.key) for c in User.__table__.columns},
-                                          "grants": self._grants(s, user),
+                                          "grants": self._grants(s, user) if grants is None else grants,
                                           "has_password": user.password_hash is not None})
 
     @staticmethod
@@ -313,8 +315,9 @@ class Directory:
             who = by.username if by is not None else "nobody"
             raise PermissionDenied(f"{who} may not manage users: only an administrator (admin on all brands) may")
 
-    def _event(self, s: Session, action: str, user_id: int | None, by: Actor | None, address: str | None,
-               data: dict[str, Any] | None) -> None:
+    def log_event(self, s: Session, action: str, user_id: int | None, by: Actor | None, address: str | None,
+                  data: dict[str, Any] | None) -> None:
+        """An account event, in the caller's transaction: the change and its record are one unit."""
         if by is not None and by.user_id is None:  # the machine's operator: recorded by name
             data = {**(data or {}), "by": by.label}
         s.add(AuthEvent(at=self.clock(), action=action, user_id=user_id, actor_id=by.user_id if by else None,

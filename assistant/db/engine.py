@@ -16,6 +16,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TypeVar
 
@@ -115,6 +116,11 @@ def upgrade(engine: Engine) -> bool:
             return False
         command.upgrade(alembic_config(conn), "head")
     return True
+
+
+def utcnow() -> datetime:
+    """The system of record's clock: timezone-aware UTC (stores take another for tests)."""
+    return datetime.now(timezone.utc)
 
 
 class Raced(Exception):

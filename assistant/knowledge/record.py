@@ -12,22 +12,18 @@ always be brought back in step (`KnowledgeBase.sync`), whatever moment a process
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from assistant.db.engine import Database
+from assistant.db.engine import Database, utcnow
 from assistant.db.models import KnowledgeRecord as KR
 from assistant.db.models import KnowledgeState
 from assistant.knowledge.parsing import KnowledgeDoc
 
 BATCH = 500
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _doc(row: KR) -> KnowledgeDoc:
@@ -38,7 +34,7 @@ def _row(brand: str, doc: KnowledgeDoc, now: datetime | None = None) -> dict[str
     meta = {k: v for k, v in doc.metadata.items() if v is not None}
     return {"brand": brand, "id": doc.id, "kind": doc.kind, "text": doc.text, "meta": meta,
             "source": str(meta.get("source") or "")[:255] or None, "key": meta.get("key"), "pending": True,
-            "updated_at": now or _now()}
+            "updated_at": now or utcnow()}
 
 
 def _chunks(items: Sequence[Any], n: int = BATCH) -> Iterator[Sequence[Any]]:
@@ -132,7 +128,7 @@ class KnowledgeRecordStore:
               remove: Sequence[str] = ()) -> datetime:
         """New documents, fresh metadata and removals, in ONE transaction (all or nothing).
         Returns the version written (the rows' `updated_at`), for `mark_indexed`."""
-        now = _now()
+        now = utcnow()
 
         def txn(s: Session) -> None:
             self._ensure_state(s, brand)
@@ -177,7 +173,7 @@ class KnowledgeRecordStore:
     def set_fingerprint(self, brand: str, fingerprint: str | None) -> None:
         def txn(s: Session) -> None:
             state = self._ensure_state(s, brand)
-            state.fingerprint, state.updated_at = fingerprint, _now()
+            state.fingerprint, state.updated_at = fingerprint, utcnow()
 
         self.db.write(txn)
 
@@ -185,7 +181,7 @@ class KnowledgeRecordStore:
     def _ensure_state(s: Session, brand: str) -> KnowledgeState:
         state = s.get(KnowledgeState, brand)
         if state is None:
-            state = KnowledgeState(brand=brand, fingerprint=None, adopted=False, updated_at=_now())
+            state = KnowledgeState(brand=brand, fingerprint=None, adopted=False, updated_at=utcnow())
             s.add(state)
             s.flush()
         return state

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+# What `decide` takes, in the order a page offers them.
+DECISIONS = ("submit", "approve", "request_changes", "reject", "reopen", "client_approve", "client_request_changes")
 # The Draft's fields that have columns of their own (the rest of it goes into the revision's `meta`).
 DRAFT_COLUMNS = frozenset({"text", "sources", "provider", "model", "prompt_version", "prompt_tokens",
                            "completion_tokens", "cost_usd", "violations", "brand", "platform", "brief", "goal",
@@ -269,6 +271,21 @@ class ReviewQueue(WiredReader):
                                base_version: int | None = None) -> ItemPublic:
         """The client asks for changes: back to the team with the client's comment."""
         return self._move(item_id, "client_request_changes", by=by, note=note, base_version=base_version)
+
+    def decide(self, item_id: int, action: str, *, by: Actor | str, note: str | None = None,
+               override_reason: str | None = None, base_version: int | None = None) -> ItemPublic:
+        """One decision by its name (what the review page's and the client page's buttons send):
+        submit, approve, request_changes, reject, reopen, client_approve, client_request_changes."""
+        if action == "submit":
+            return self.submit(item_id, by=by, base_version=base_version)
+        if action == "approve":
+            return self.approve(item_id, by=by, override_reason=override_reason, base_version=base_version,
+                                note=note)
+        if action == "client_approve":
+            return self.client_approve(item_id, by=by, note=note, base_version=base_version)
+        if action in ("request_changes", "reject", "reopen", "client_request_changes"):
+            return getattr(self, action)(item_id, by=by, note=note or "", base_version=base_version)
+        raise InvalidRequest(f"action: {action!r} is not a decision; use one of {', '.join(DECISIONS)}")
 
     def _second_pair(self, s: Session, item: Item, actor: Actor) -> None:
         authors = {item.created_by_id} | set(s.scalars(select(Revision.author_id).where(

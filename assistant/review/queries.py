@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from assistant.accounts.permissions import STAFF_ROLES, can, can_on_item
+from assistant.accounts.permissions import STAFF_ROLES, can, denied
 from assistant.accounts.schemas import ALL_BRANDS, Actor
 from assistant.accounts.users import normalize_username
 from assistant.db.models import AuditEvent, Comment, Item, Revision
@@ -74,8 +74,9 @@ class ReviewReader(ReviewStore):
 
         def txn(s: Session) -> ItemView:
             item = self._item(s, item_id)
-            if who is not None:
-                self.permit(who, "view", item.brand, item.id)
+            shared = self.client_share(who, item.brand) if who is not None else set()  # read once, used below
+            if who is not None and not self.may(who, "view", item.brand, item.id, shared):
+                raise denied(who, "view", item.brand, item.id)
             revisions = s.scalars(select(Revision).where(Revision.item_id == item.id).order_by(Revision.number)).all()
             comments = s.scalars(select(Comment).where(Comment.item_id == item.id).order_by(Comment.id)).all()
             audit = s.scalars(select(AuditEvent).where(AuditEvent.item_id == item.id).order_by(AuditEvent.id)).all()
@@ -86,7 +87,7 @@ class ReviewReader(ReviewStore):
                                                "sources": None}) for r in public]
             actions = [] if item.archived else allowed_actions(item.state)
             if who is not None:
-                actions = [a for a in actions if self._may(who, a, item)]
+                actions = [a for a in actions if self.may(who, a, item.brand, item.id, shared)]
             return ItemView(
                 **self._public(item, current).model_dump(),
                 revisions=public,
@@ -98,10 +99,6 @@ class ReviewReader(ReviewStore):
                 allowed_actions=actions)
 
         return self.read(txn)
-
-    def _may(self, actor: Actor, action: str, item: Item) -> bool:
-        shared = self.shared_items(actor, {item.brand}) if "client" in actor.roles_on(item.brand) else set()
-        return can_on_item(actor, action, item.brand, item.id, shared)
 
     def visible(self, actor: Actor | str) -> object:
         """The SQL condition for the items `actor` may see: every item of the brands where they hold

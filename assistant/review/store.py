@@ -10,7 +10,7 @@ WHERE id = :id AND version = :base`; no row matched means someone else changed t
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -21,17 +21,13 @@ from assistant.accounts.schemas import Actor
 from assistant.accounts.shares import shared_with
 from assistant.accounts.users import Directory
 from assistant.errors import InvalidRequest
-from assistant.db.engine import Database, Raced
+from assistant.db.engine import Database, Raced, utcnow
 from assistant.db.models import AuditEvent, Item, Revision
 from assistant.review.schemas import ConflictSide, EditConflict, ItemPublic
 
 
 class ItemNotFound(InvalidRequest):
     """No review item with that id."""
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class ReviewStore(Database):
@@ -62,12 +58,19 @@ class ReviewStore(Database):
             return set(actor.share_items)
         return shared_with(self, actor.email, self.clock(), brands)
 
-    def permit(self, actor: Actor, action: str, brand: str, item_id: int) -> None:
-        """Raises `PermissionDenied` unless `actor` may `action` on this item (`accounts.permissions`)."""
-        shared: set[int] = set()
+    def client_share(self, actor: Actor, brand: str) -> set[int]:
+        """What a client account was shared on `brand` (read once per call; links carry their own)."""
         if actor.kind == "user" and "client" in actor.roles_on(brand):
-            shared = self.shared_items(actor, {brand})
-        if not can_on_item(actor, action, brand, item_id, shared):
+            return self.shared_items(actor, {brand})
+        return set()
+
+    def may(self, actor: Actor, action: str, brand: str, item_id: int, shared: set[int] | None = None) -> bool:
+        """May `actor` do `action` on this item (`accounts.permissions`)? `shared`: `client_share`, if read."""
+        return can_on_item(actor, action, brand, item_id, self.client_share(actor, brand) if shared is None else shared)
+
+    def permit(self, actor: Actor, action: str, brand: str, item_id: int) -> None:
+        """Raises `PermissionDenied` unless `actor` may `action` on this item."""
+        if not self.may(actor, action, brand, item_id):
             raise denied(actor, action, brand, item_id)
 
     # --- loading --------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ async def client_page(request: Request) -> Response:
     lang = html.language(request)
     token = request.path_params["token"]
     try:
-        actor = await run_in_threadpool(lambda: svc.shares.open(token))
+        share, actor = await run_in_threadpool(lambda: svc.shares.resolve(token))
     except ShareInvalid as exc:
         return html.message(request, "client.invalid_title", t(f"client.invalid.{exc.reason}", lang), status=410
                             if exc.reason in ("expired", "revoked") else 404, link=None)
@@ -61,7 +61,6 @@ async def client_page(request: Request) -> Response:
         brand_name = svc.brand(share_brand).profile.name
     except AssistantError:
         brand_name = share_brand
-    share = await run_in_threadpool(lambda: svc.shares.describe(actor.share_id))
     items = await run_in_threadpool(lambda: _items(actor, lang))
     return html.render(request, "client.html.j2", status=400 if error else 200, title=t("client.title", lang),
                        brand=brand_name, client=actor.name, until=f"{share.expires_at:%Y-%m-%d %H:%M} UTC",
@@ -71,13 +70,11 @@ async def client_page(request: Request) -> Response:
 def _act(actor, action: str, item_id: int, form: dict[str, str]) -> None:
     queue = services().review
     note = form.get("note", "")
-    version = int(form["version"]) if form.get("version", "").isdigit() else None
     if action == "comment":
         queue.comment(item_id, note, by=actor)
-    elif action == "client_approve":
-        queue.client_approve(item_id, by=actor, note=note.strip() or None, base_version=version)
     else:
-        queue.client_request_changes(item_id, by=actor, note=note, base_version=version)
+        queue.decide(item_id, action, by=actor, note=note.strip() or None,
+                     base_version=int(form["version"]) if form.get("version", "").isdigit() else None)
 
 
 ROUTES = [Route("/client/{token}", client_page, methods=["GET", "POST"])]

@@ -149,12 +149,13 @@ def reviewer() -> Actor:
 def when(moment: object, tz: str | None = None, *, seconds: bool = False) -> str:
     """A stored (UTC) time in the brand's zone, with the zone named: "14/03/2026 18:30 (Europe/Rome)"."""
     from datetime import datetime
-    from zoneinfo import ZoneInfo
+
+    from assistant.plan.calendar import to_local
 
     if not isinstance(moment, datetime):
         return ""
     zone = tz or "UTC"
-    shown = moment.astimezone(ZoneInfo(zone))
+    shown = to_local(moment, zone)
     return f"{shown:%d/%m/%Y %H:%M}{':%02d' % shown.second if seconds else ''} ({zone})"
 
 

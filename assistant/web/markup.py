@@ -58,11 +58,11 @@ def render(request: Request, template: str, *, status: int = 200, **values: obje
     return response
 
 
-def message(request: Request, heading_key: str, body: str, *, status: int = 200, link: str | None = None,
-            link_key: str = "auth.back") -> HTMLResponse:
+def message(request: Request, heading_key: str, body: str, *, status: int = 200,
+            link: str | None = None) -> HTMLResponse:
     lang = language(request)
     return render(request, "message.html.j2", status=status, title=translate(heading_key, lang),
-                  heading=translate(heading_key, lang), body=body, link=link, link_text=translate(link_key, lang))
+                  heading=translate(heading_key, lang), body=body, link=link, link_text=translate("auth.back", lang))
 
 
 def redirect(url: str) -> RedirectResponse:

@@ -34,8 +34,9 @@ def _address() -> str:
 
 
 def _loopback(address: str) -> bool:
-    if address in ("", "localhost"):
-        return address == "localhost"
+    """Only this machine can reach `address` ("" binds every interface)."""
+    if address == "localhost":
+        return True
     try:
         return ipaddress.ip_address(address).is_loopback
     except ValueError:

@@ -28,7 +28,7 @@ def _resolve_elsewhere(url: str, cookie: str, out) -> None:
 
 
 def test_a_session_works_in_another_process_until_signed_out(queue):
-    from assistant.accounts.users import utcnow
+    from assistant.db.engine import utcnow
 
     sessions = Sessions(queue.people, SECRET, clock=utcnow)  # the other process reads the real clock
     cookie = sessions.start(queue.people.actor("ada"), address="127.0.0.1")

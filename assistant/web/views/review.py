@@ -13,6 +13,7 @@ from assistant.accounts import can
 from assistant.errors import AssistantError
 from assistant.platforms import PLATFORMS
 from assistant.review import EditConflict
+from assistant.review.commands import DECISIONS
 from assistant.review.schemas import STATES
 from assistant.web.common import (brand_slug, md, reviewer, services, show_text, show_violations, shown_errors, t,
                                   when)
@@ -79,6 +80,22 @@ def share_panel(view) -> None:
                     st.rerun()
 
 
+def change(call, *, conflict_key: str, yours: str, clear: tuple[str, ...]) -> None:
+    """Run one change of the item; a stale one keeps both texts for the conflict dialog, any other
+    refusal is shown; after a change, the page reloads the item."""
+    try:
+        call()
+    except EditConflict as exc:
+        st.session_state[conflict_key] = conflict_of(exc, yours)
+        st.rerun()
+    except AssistantError as exc:
+        st.error(t("error.prefix", message=md(exc)))
+        return
+    for key in clear:
+        st.session_state.pop(key, None)
+    st.rerun()
+
+
 def state_label(state: str) -> str:
     return t(f"state.{state}")
 
@@ -95,7 +112,9 @@ state_filter = f2.selectbox(t("review.state"), [ALL, *STATES], format_func=lambd
                             else state_label(s), key="rq_state")
 platform_filter = f3.selectbox(t("review.platform"), [ALL, *PLATFORMS], key="rq_platform",
                                format_func=lambda p: t("review.all") if p == ALL else svc.rules[p].label)
-people = {u.username: u.name for u in svc.people.list()}
+# the people who can hold an item of my brands (a client sees no one's names)
+people = ({u.username: u.name for u in svc.people.who_may("edit", *brands)}
+          if any(can(who, "edit", b) for b in brands) else {})
 assignee_choice = f4.selectbox(t("review.assignee"), [ALL, who.username, *[u for u in people if u != who.username]],
                                key="rq_assignee", format_func=lambda u: t("review.all") if u == ALL else
                                t("review.assigned_to_me") if u == who.username else people.get(u, u))
@@ -185,22 +204,13 @@ if ids:
                 st.info(t("review.changed_meanwhile", version=view.version))
             text = st.text_area(t("review.edit_text"), key=text_key, height=160)
             if st.button(t("review.save"), key=f"rq_save_{view.id}", disabled=not who):
-                try:
-                    queue.edit(view.id, text, by=who, base_version=st.session_state[base_key])
-                    st.session_state.pop(base_key, None)
-                    st.session_state.pop(text_key, None)
-                    st.rerun()
-                except EditConflict as exc:
-                    st.session_state[f"rq_conflict_{view.id}"] = conflict_of(exc, text)
-                    st.rerun()
-                except AssistantError as exc:
-                    st.error(t("error.prefix", message=md(exc)))
+                change(lambda: queue.edit(view.id, text, by=who, base_version=st.session_state[base_key]),
+                       conflict_key=f"rq_conflict_{view.id}", yours=text, clear=(base_key, text_key))
         else:
             st.caption(t("review.not_editable", state=state_label(view.state)))
 
     with tab_decide:
-        actions = [a for a in ("submit", "approve", "request_changes", "reject", "reopen", "client_approve",
-                               "client_request_changes") if a in view.allowed_actions]
+        actions = [a for a in DECISIONS if a in view.allowed_actions]
         if not actions:
             st.caption(t("review.no_actions", state=state_label(view.state)))
         noted = {"approve", "client_approve", "request_changes", "reject", "reopen", "client_request_changes"}
@@ -218,24 +228,10 @@ if ids:
             if col.button(t(f"action.{action}"), key=f"rq_{action}_{view.id}", disabled=not who,
                           type="primary" if action == "approve" else "secondary", width="stretch"):
                 seen_version, seen_text = shown
-                try:
-                    if action == "submit":
-                        queue.submit(view.id, by=who, base_version=seen_version)
-                    elif action == "approve":
-                        queue.approve(view.id, by=who, override_reason=override or None, base_version=seen_version,
-                                      note=note or None)
-                    elif action == "client_approve":
-                        queue.client_approve(view.id, by=who, base_version=seen_version, note=note or None)
-                    else:
-                        getattr(queue, action)(view.id, by=who, note=note, base_version=seen_version)
-                    for key in (f"rq_base_{view.id}", f"rq_text_{view.id}", f"rq_stale_{view.id}"):
-                        st.session_state.pop(key, None)
-                    st.rerun()
-                except EditConflict as exc:
-                    st.session_state[f"rq_stale_{view.id}"] = conflict_of(exc, seen_text)
-                    st.rerun()
-                except AssistantError as exc:
-                    st.error(t("error.prefix", message=md(exc)))
+                change(lambda: queue.decide(view.id, action, by=who, note=note or None,
+                                            override_reason=override or None, base_version=seen_version),
+                       conflict_key=f"rq_stale_{view.id}", yours=seen_text,
+                       clear=(f"rq_base_{view.id}", f"rq_text_{view.id}", f"rq_stale_{view.id}"))
 
         if "assign" in view.allowed_actions:
             NOBODY = ""
