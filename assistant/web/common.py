@@ -147,16 +147,17 @@ def reviewer() -> Actor:
 
 
 def when(moment: object, tz: str | None = None, *, seconds: bool = False) -> str:
-    """A stored (UTC) time in the brand's zone, with the zone named: "14/03/2026 18:30 (Europe/Rome)"."""
+    """A stored (UTC) time in the brand's zone, in the reader's language, with the zone named:
+    "14 mar 2026, 18:30 (Europe/Rome)"."""
     from datetime import datetime
 
+    from assistant import i18n
     from assistant.plan.calendar import to_local
 
     if not isinstance(moment, datetime):
         return ""
     zone = tz or "UTC"
-    shown = to_local(moment, zone)
-    return f"{shown:%d/%m/%Y %H:%M}{':%02d' % shown.second if seconds else ''} ({zone})"
+    return f"{i18n.moment(to_local(moment, zone), lang(), seconds=seconds)} ({zone})"
 
 
 @contextmanager

@@ -19,7 +19,8 @@ p = brand.profile
 
 st.title(t("library.title", brand=md(p.name)))
 counts = svc.knowledge.counts(slug)
-st.caption(t("brand.indexed", posts=counts["posts"], chunks=counts["guideline_chunks"])
+st.caption(t("brand.indexed", posts=t("count.posts", n=counts["posts"]),
+             chunks=t("count.passages", n=counts["guideline_chunks"]))
            + (f" · {t('library.approved', n=counts['approved'])}" if counts["approved"] else ""))
 
 uploads = can(reviewer(), "library", slug)
