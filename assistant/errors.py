@@ -4,7 +4,16 @@ from __future__ import annotations
 
 
 class AssistantError(Exception):
-    """Base class: the message is meant for the user and says how to fix the problem."""
+    """Base class: the message is meant for the user and says how to fix the problem.
+
+    The message is English (CLI, logs). An error a person can cause from the app also carries a
+    `code` and its `params`: the interface says it in the reader's language from the catalogue
+    key `error.<code>` (`assistant.web.common.say`), as a platform `Violation` does."""
+
+    def __init__(self, message: str = "", *, code: str | None = None, **params: object) -> None:
+        super().__init__(message)
+        self.code = code
+        self.params = params
 
 
 class ConfigError(AssistantError):

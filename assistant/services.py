@@ -6,6 +6,7 @@ server process (cached), and each test its own.
 
 from __future__ import annotations
 
+import threading
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -21,7 +22,9 @@ if TYPE_CHECKING:  # drafting pulls in the LLM stack: imported on first use only
     from assistant.accounts import Actor, Directory
     from assistant.accounts.sessions import Sessions
     from assistant.accounts.shares import ShareLinks
+    from assistant.desk import Desk, Jobs
     from assistant.drafting.drafter import Drafter
+    from assistant.drafting.models import ModelStore
     from assistant.platforms import PlatformRule
     from assistant.drafting.providers import Provider
     from assistant.review import ReviewQueue
@@ -34,8 +37,9 @@ class Services:
         self.settings.ensure_dirs()
         self._embedder = embedder
         self._brands: dict[str, tuple[int, Brand]] = {}  # slug -> (brand.yaml mtime, parsed profile)
-        if provider is not None:
-            self.provider = provider  # overrides the cached property
+        self._fixed_provider = provider  # given (tests): used as it is, whatever is saved
+        self._built_provider: tuple[object, Provider] | None = None  # (the saved choice's stamp, provider)
+        self._provider_lock = threading.Lock()
         tokens.cache_dir(self.settings.cache_dir / "tiktoken")  # pin tiktoken's cache before anything imports it lazily
 
     @cached_property
@@ -59,10 +63,31 @@ class Services:
         return Retriever(self.store, self.embedder)
 
     @cached_property
+    def models(self) -> ModelStore:
+        """The model choice saved in the app (the administrators' panel, `assistant models set`)."""
+        from assistant.drafting.models import ModelStore
+
+        return ModelStore(self.settings.home)
+
+    def model_settings(self) -> Settings:
+        """The settings drafting uses: the environment first, then the choice saved in the app."""
+        from assistant.drafting.models import effective_settings
+
+        return effective_settings(self.settings, self.models.load())
+
+    @property
     def provider(self) -> Provider:
+        """Who writes the drafts (`model_settings`), built again when the saved choice changes, in
+        this process or another one on the same home."""
+        if self._fixed_provider is not None:
+            return self._fixed_provider
         from assistant.drafting.providers import build_provider
 
-        return build_provider(self.settings)
+        with self._provider_lock:
+            stamp = self.models.stamp()
+            if self._built_provider is None or self._built_provider[0] != stamp:
+                self._built_provider = (stamp, build_provider(self.model_settings()))
+            return self._built_provider[1]
 
     @cached_property
     def rules(self) -> dict[str, PlatformRule]:
@@ -86,6 +111,22 @@ class Services:
         from assistant.review import ReviewQueue
 
         return ReviewQueue.from_services(self)
+
+    @cached_property
+    def desk(self) -> Desk:
+        """Drafting sessions, in the same database as the queue."""
+        from datetime import timedelta
+
+        from assistant.desk import Desk
+
+        return Desk(self.review, stale=timedelta(seconds=self.settings.job_stale_seconds))
+
+    @cached_property
+    def jobs(self) -> Jobs:
+        """Drafting jobs run by this process (one heartbeat for all of them)."""
+        from assistant.desk import Jobs
+
+        return Jobs(self.desk, lambda actor: self.drafter(actor=actor))
 
     @property
     def people(self) -> Directory:

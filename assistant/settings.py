@@ -95,6 +95,12 @@ class Settings(BaseSettings):
     # Ingestion limits.
     max_upload_mb: float = Field(default=20.0, gt=0)
 
+    # Drafting jobs (assistant/desk).
+    job_stale_seconds: float = Field(default=20.0, ge=2, description="A running drafting job whose process "
+                                     "sent no heartbeat for this long is marked interrupted (and can be resumed).")
+    fake_delay: float = Field(default=0.0, ge=0, le=5, description="Seconds the fake provider waits per word "
+                              "(demos and tests of streaming).")
+
     # Review queue database: any SQLAlchemy URL; default a SQLite file under home (see `db_url`).
     database_url: str | None = None
 

@@ -50,6 +50,26 @@ class Clock:
         self.now += timedelta(seconds=seconds)
 
 
+def future_slot(weeks: int = 3, *, hour: int = 18, minute: int = 30, tz: str = "Europe/Rome") -> datetime:
+    """A brand-local wall time safely ahead of the real clock (scheduling in the past is refused):
+    the Monday `weeks` weeks after this week's, at hour:minute in `tz`; naive, as a page or the CLI
+    gives it."""
+    from datetime import time
+    from zoneinfo import ZoneInfo
+
+    from assistant.db.engine import utcnow
+
+    today = utcnow().astimezone(ZoneInfo(tz)).date()
+    return datetime.combine(today - timedelta(days=today.weekday()) + timedelta(weeks=weeks), time(hour, minute))
+
+
+def future_moment(weeks: int = 3, *, hour: int = 18, minute: int = 30, tz: str = "Europe/Rome") -> datetime:
+    """`future_slot` as an aware UTC datetime (what `ReviewQueue.schedule` takes)."""
+    from zoneinfo import ZoneInfo
+
+    return future_slot(weeks, hour=hour, minute=minute, tz=tz).replace(tzinfo=ZoneInfo(tz)).astimezone(timezone.utc)
+
+
 def make_draft(text: str = "Oggi apriamo la bottega a Schio con una festa", *, brand: str = "lana",
                platform: str = "instagram", violations: list[dict[str, Any]] | None = None,
                provider: str = "fake", model: str = "fake-1", prompt_version: str = "post@1", **extra: Any) -> Draft:
@@ -83,7 +103,7 @@ def drop_review_tables(url: str) -> None:
 
     engine = create_engine(url)
     with engine.begin() as conn:
-        for table in ("knowledge_docs", "knowledge_brands", "performance", "review_audit", "review_comments",
+        for table in ("desk_drafts", "desk_turns", "desk_sessions", "knowledge_docs", "knowledge_brands", "performance", "review_audit", "review_comments",
                       "review_revisions", "share_links", "auth_sessions", "auth_events", "user_roles", "review_items",
                       "users", "alembic_version"):
             conn.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))

@@ -21,9 +21,9 @@ def _hasher() -> PasswordHash:
 def check_strength(password: str) -> None:
     if len(password) < MIN_LENGTH:
         raise InvalidRequest(f"password: use at least {MIN_LENGTH} characters (a phrase of a few words is easy "
-                             "to remember)")
+                             "to remember)", code="password_short", min=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        raise InvalidRequest(f"password: at most {MAX_LENGTH} characters")
+        raise InvalidRequest(f"password: at most {MAX_LENGTH} characters", code="password_long", max=MAX_LENGTH)
 
 
 def hash_password(password: str) -> str:

@@ -1,6 +1,7 @@
 """Who may do what: roles per brand, one table, checked by the library (not only the UI).
 
-- `admin`: users, brands, everything, on every brand it holds (normally all).
+- `admin`: users, brands, everything, on every brand it holds (normally all); an administrator of
+  the installation (admin on all brands) also chooses the models (`manage_models`: `require_admin`).
 - `editor`: draft, edit, comment, submit, schedule, publish, export, library uploads, share links.
 - `approver`: an editor who also approves, rejects, requests changes, reopens, overrides rules.
 - `client`: sees only the items shared with them; comments; approves or requests changes as the
@@ -19,7 +20,7 @@ EDITOR = frozenset({"view", "view_costs", "draft", "edit", "comment", "submit", 
                     "archive", "export", "library", "share"})
 APPROVER = EDITOR | {"approve", "reject", "request_changes", "reopen", "override"}
 ACTIONS_BY_ROLE: dict[str, frozenset[str]] = {
-    "admin": APPROVER | {"manage_users", "manage_brands"},
+    "admin": APPROVER | {"manage_users", "manage_brands", "manage_models"},
     "approver": APPROVER,
     "editor": EDITOR,
     "viewer": frozenset({"view", "view_costs"}),
@@ -73,12 +74,24 @@ def denied(actor: Actor, action: str, brand: str, item_id: int | None = None) ->
     hint = (f"an administrator can grant it: `assistant users grant {actor.username} {needed[0]} --brand {brand}`"
             if actor.kind == "user" and needed else "ask the person who shared it")
     return PermissionDenied(f"{who} may not {action.replace('_', ' ')} on {what}: {who} {held}; "
-                            f"it needs {' or '.join(needed)}; {hint}")
+                            f"it needs {' or '.join(needed)}; {hint}", code="denied", action=action, brand=brand)
 
 
 def require(actor: Actor, action: str, brand: str) -> None:
     if not can(actor, action, brand):
         raise denied(actor, action, brand)
+
+
+def require_admin(actor: Actor | None, action: str) -> None:
+    """An action on the whole installation (the models every brand drafts with): only an
+    administrator of the installation (admin on all brands) may take it."""
+    if action not in ACTIONS_BY_ROLE["admin"]:
+        raise ValueError(f"unknown action {action!r}")
+    if actor is None or not actor.is_admin:
+        who = (actor.username or actor.label) if actor is not None else "nobody"
+        raise PermissionDenied(f"{who} may not {action.replace('_', ' ')}: only an administrator (admin on all "
+                               "brands) may; an administrator can grant it: `assistant users grant USER admin`",
+                               code="admin_only", action=action)
 
 
 def require_on_item(actor: Actor, action: str, brand: str, item_id: int, shared_with: Iterable[int] = ()) -> None:

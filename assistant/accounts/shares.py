@@ -45,7 +45,7 @@ def parse_recipient(to: str) -> tuple[str, str | None]:
     name = " ".join((match.group("name") if match else "").split())
     if not match or not name or len(name) > 200:
         raise InvalidRequest("to: write the client's name, and their e-mail in angle brackets: "
-                             '"Anna Neri <anna@client.it>"')
+                             '"Anna Neri <anna@client.it>"', code="share_recipient")
     return name, normalize_email(match.group("email"))
 
 
@@ -63,7 +63,8 @@ class ShareLinks:
         if not ids:
             raise InvalidRequest("items: name at least one item to share")
         if not timedelta(minutes=5) <= expires <= timedelta(days=MAX_DAYS):
-            raise InvalidRequest(f"expires: between 5 minutes and {MAX_DAYS} days (e.g. 7d, 48h)")
+            raise InvalidRequest(f"expires: between 5 minutes and {MAX_DAYS} days (e.g. 7d, 48h)", code="share_expiry",
+                                 days=MAX_DAYS)
         secret_part = secrets.token_urlsafe(24)
 
         def txn(s: Session) -> SharePublic:

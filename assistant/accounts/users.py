@@ -47,7 +47,8 @@ def normalize_email(email: str | None) -> str | None:
         return None
     email = email.strip().lower()
     if not EMAIL_RE.match(email) or len(email) > 254:
-        raise InvalidRequest(f"email: {email!r} is not an e-mail address (name@example.com)")
+        raise InvalidRequest(f"email: {email!r} is not an e-mail address (name@example.com)", code="email_invalid",
+                             email=email)
     return email
 
 
@@ -126,10 +127,11 @@ class Directory:
         username = normalize_username(username)
         if not USERNAME_RE.match(username):
             raise InvalidRequest(f"username: {username!r} must be 1-64 of a-z, 0-9, '.', '_', '-' (starting with a "
-                                 "letter or digit)")
+                                 "letter or digit)", code="username_invalid", username=username)
         display = " ".join((name or "").split())
         if not display or len(display) > 200 or display.lower().startswith(("ai:", "(legacy)")):
-            raise InvalidRequest("name: write the person's full name (1-200 characters; not starting with 'ai:')")
+            raise InvalidRequest("name: write the person's full name (1-200 characters; not starting with 'ai:')",
+                                 code="name_invalid")
         hashed = passwords.hash_password(password) if password is not None else None
         checked = [self._grant(role, brand) for role, brand in grants]
 
@@ -144,7 +146,8 @@ class Directory:
             try:
                 s.flush()
             except IntegrityError:
-                raise InvalidRequest(f"username {username} or that e-mail is taken; pick another") from None
+                raise InvalidRequest(f"username {username} or that e-mail is taken; pick another",
+                                     code="username_taken", username=username) from None
             for grant in checked:
                 s.add(UserRole(user_id=user.id, role=grant.role, brand=grant.brand, granted_at=now))
             self.log_event(s, "setup" if first else "user_added", user.id, by, address,
@@ -178,7 +181,8 @@ class Directory:
             if not rows:
                 raise InvalidRequest(f"{user.username} does not hold {wanted}; `assistant users list` shows the roles")
             if wanted.role == "admin" and self._admins(s) == {user.id}:
-                raise InvalidRequest("this is the last administrator: grant admin to someone else first")
+                raise InvalidRequest("this is the last administrator: grant admin to someone else first",
+                                     code="last_admin")
             for row in rows:
                 s.delete(row)
             self.log_event(s, "role_revoked", user.id, by, None, {"grant": str(wanted)})
@@ -206,7 +210,7 @@ class Directory:
             self._must_admin(by)
             user = self._user(s, username)
             if not active and self._admins(s) == {user.id}:
-                raise InvalidRequest("this is the last administrator: it cannot be disabled")
+                raise InvalidRequest("this is the last administrator: it cannot be disabled", code="last_admin")
             user.active = active
             self.log_event(s, "user_enabled" if active else "user_disabled", user.id, by, None, None)
             return self._public(s, user)

@@ -59,9 +59,10 @@ def over_time(rows: list[Fact]) -> list[dict[str, Any]]:
 def time_to_approval(rows: list[Fact]) -> list[dict[str, Any]]:
     out = []
     for p, g in _group([f for f in rows if f.seconds_to_approval is not None], lambda f: f.platform).items():
-        hours = [f.seconds_to_approval / 3600 for f in g]
-        out.append({"platform": p, "approved": len(g), "median_hours": round(median(hours), 2),
-                    "mean_hours": round(sum(hours) / len(hours), 2)})
+        seconds = [f.seconds_to_approval for f in g]
+        out.append({"platform": p, "approved": len(g), "median_seconds": median(seconds),
+                    "mean_seconds": sum(seconds) / len(seconds), "median_hours": round(median(seconds) / 3600, 2),
+                    "mean_hours": round(sum(seconds) / len(seconds) / 3600, 2)})
     return out
 
 

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from assistant.cli import draft, knowledge, perf, plan, queue, report, server, share, users
+from assistant.cli import draft, knowledge, models, perf, plan, queue, report, server, share, users
 from assistant.errors import AssistantError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Copydesk: brand-voice drafting desk.")
@@ -20,6 +20,7 @@ app.add_typer(queue.queue_app, name="queue")
 app.add_typer(plan.plan_app, name="plan")
 app.add_typer(perf.perf_app, name="perf")
 app.add_typer(users.users_app, name="users")
+app.add_typer(models.models_app, name="models")
 app.command("share")(share.share)
 app.command("report")(report.report)
 app.command("app")(server.app_command)

@@ -13,6 +13,27 @@ from assistant.cli import common
 from assistant.cli.common import fail, parse_mapping, print_json
 from assistant.errors import AssistantError
 
+# Dates without an offset in an imported file: the brand's time zone unless the person says otherwise.
+Utc = Annotated[bool, typer.Option("--utc", help="The file's dates without an offset are UTC (default: the "
+                                                 "brand's time zone, brand.yaml `timezone`).")]
+Zone = Annotated[Optional[str], typer.Option("--timezone", metavar="ZONE", help="The file's dates without an offset "
+                                             "are in this IANA zone (e.g. Europe/London).")]
+
+
+def import_zone(utc: bool, zone: str | None) -> str | None:
+    """`--utc` / `--timezone ZONE` as the zone the library reads naive dates in (None: the brand's);
+    an unknown zone or both options at once is a usage error (exit 2)."""
+    from assistant.knowledge.files import zone_info
+
+    if utc and zone and zone.strip().upper() != "UTC":
+        fail(f"--utc and --timezone {zone} disagree: give one of them", 2)
+    chosen = "UTC" if utc else zone
+    try:
+        zone_info(chosen)
+    except AssistantError as exc:
+        fail(str(exc), 2)
+    return chosen
+
 
 def brands(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List brands with their language and what is indexed."""
@@ -43,6 +64,11 @@ def ingest(
     posts: Annotated[Optional[list[Path]], typer.Option("--posts", help="Posts CSV (repeatable).")] = None,
     guidelines: Annotated[Optional[list[Path]], typer.Option("--guidelines", help="Guideline .md/.txt (repeatable).")] = None,
     mapping: Annotated[Optional[list[str]], typer.Option("--map", help="FIELD=COLUMN, overrides guessed columns.")] = None,
+    platform: Annotated[Optional[str], typer.Option("--platform", help="Platform of --posts rows that do not name "
+                                                    "one (needed when a file has no platform column; 'mixed' if "
+                                                    "they are from several).")] = None,
+    utc: Utc = False,
+    zone: Zone = None,
     all_brands: Annotated[bool, typer.Option("--all", help="Every brand's own folder.")] = False,
     if_stale: Annotated[bool, typer.Option("--if-stale", help="Only brands whose index is missing or stale.")] = False,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Drop the brand's index and build it again.")] = False,
@@ -53,6 +79,10 @@ def ingest(
         fail("name a brand, or pass --all", 2)
     if all_brands and (posts or guidelines):
         fail("--posts/--guidelines need a single brand, not --all", 2)
+    if (platform or utc or zone) and not posts:
+        fail("--platform, --utc and --timezone apply to --posts files (the brand folder's posts.csv is read in "
+             "the brand's time zone: brand.yaml `timezone`)", 2)
+    zone = import_zone(utc, zone)
     try:
         svc = common.services()
         targets = svc.brands() if all_brands else [svc.brand(brand)]
@@ -60,8 +90,9 @@ def ingest(
         for b in targets:
             progress = Progress(b.slug)
             if posts or guidelines:
-                report = svc.knowledge.ingest_files(b, posts or [], guidelines or [],
-                                                    mapping=parse_mapping(mapping or []), progress=progress)
+                report = svc.knowledge.ingest_files(b, posts or [], guidelines or [], mapping=parse_mapping(mapping or []),
+                                                    platform=platform, zone=zone, require_platform=True,
+                                                    progress=progress)
             else:
                 report = svc.knowledge.index_brand(b, force=not if_stale, rebuild=rebuild, progress=progress)
             progress.close()
@@ -74,22 +105,25 @@ def ingest(
     except KeyboardInterrupt:
         fail("interrupted: what was written so far is kept (batches are whole); run the same command again "
              "to go on from there", 130)
-    failed = any(r.get("errors") for r in reports)
     if as_json:
         print_json(reports if all_brands else reports[0])
     else:
-        for r in reports:
-            if r.get("status"):
-                typer.echo(f"{r['brand']}: index up to date")
-                continue
-            typer.echo(f"{r['brand']}: added {r['added']}, updated {r['updated']}, replaced {r['replaced']}, "
-                       f"unchanged {r['unchanged']}, rejected {r['rejected']} (embedded {r['embedded']})")
-            for w in r["rejected_rows"] + r["warnings"]:
-                typer.echo(f"  warning: {w}", err=True)
-            for e in r["errors"]:
-                typer.echo(f"  error: {e}", err=True)
-    if failed:
+        _print_reports(reports)
+    if any(r.get("errors") for r in reports):
         raise typer.Exit(1)
+
+
+def _print_reports(reports: list[dict]) -> None:
+    for r in reports:
+        if r.get("status"):
+            typer.echo(f"{r['brand']}: index up to date")
+            continue
+        typer.echo(f"{r['brand']}: added {r['added']}, updated {r['updated']}, replaced {r['replaced']}, "
+                   f"unchanged {r['unchanged']}, rejected {r['rejected']} (embedded {r['embedded']})")
+        for w in r["rejected_rows"] + r["warnings"]:
+            typer.echo(f"  warning: {w}", err=True)
+        for e in r["errors"]:
+            typer.echo(f"  error: {e}", err=True)
 
 
 
@@ -115,9 +149,10 @@ def search(
         return
     if not results:
         typer.echo("Nothing found (is the brand indexed? run `assistant ingest BRAND`).")
+    zone = svc.brand(brand).profile.timezone
     for r in results:
         m = r.metadata
-        where = m.get("heading") or f"{m.get('platform', '')} {m.get('posted_at', '')[:10]}".strip()
+        where = m.get("heading") or f"{m.get('platform', '')} {_local_day(m.get('posted_at'), zone)}".strip()
         extra = f" engagement={m['engagement']}" if "engagement" in m else ""
         typer.echo(f"[{r.kind} {r.score:.3f}] {where}{extra}\n  {r.snippet}")
 
@@ -186,3 +221,17 @@ def _duration(seconds: float) -> str:
     if seconds >= 60:
         return f"{seconds // 60} min {seconds % 60} s"
     return f"{seconds} s"
+
+
+def _local_day(value: object, zone: str) -> str:
+    """A stored (UTC) posting time as its day in the brand's zone (a date-only post read in Rome
+    is stored at 23:00 UTC the day before: its day is still its own)."""
+    from datetime import datetime, timezone
+
+    from assistant.plan.calendar import to_local
+
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return ""
+    return f"{to_local(moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc), zone):%Y-%m-%d}"

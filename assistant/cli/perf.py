@@ -13,6 +13,7 @@ import typer
 
 from assistant.cli import common
 from assistant.cli.common import Json, fail, parse_mapping, print_json
+from assistant.cli.knowledge import Utc, Zone, import_zone
 from assistant.errors import AssistantError
 
 perf_app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -27,11 +28,14 @@ def import_(
     mapping: Annotated[Optional[list[str]], typer.Option("--map", help="FIELD=COLUMN (repeatable).")] = None,
     measured_at: Annotated[Optional[str], typer.Option("--measured-at", help="When the figures were taken "
                                                        "(ISO 8601 with time zone); default: today.")] = None,
+    utc: Utc = False,
+    zone: Zone = None,
     as_json: Json = False,
 ) -> None:
     """Import post figures; match them to published items and past posts; refresh retrieval."""
     from assistant.analytics.performance import import_file
 
+    zone = import_zone(utc, zone)
     when = None
     if measured_at:
         try:
@@ -43,7 +47,7 @@ def import_(
     try:
         report = import_file(common.services(), brand, file, platform=platform,
                              mapping=parse_mapping(mapping or [], "url=Permalink"),
-                             measured_at=when)
+                             measured_at=when, zone=zone)
     except AssistantError as exc:
         fail(str(exc))
     if as_json:

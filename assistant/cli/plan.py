@@ -19,7 +19,9 @@ import typer
 from assistant.cli import common
 from assistant.plan import calendar as planning
 from assistant.cli.common import By, Json, fail, print_json
+from assistant import i18n
 from assistant.errors import AssistantError
+from assistant.review.timing import ScheduleInPast, TimeRefused
 
 plan_app = typer.Typer(add_completion=False, no_args_is_help=True,
                        help="Editorial calendar: schedule, calendar with warnings, best times, exports.")
@@ -59,13 +61,18 @@ def schedule(
     at: Annotated[str, typer.Option("--at", help="Local time of the item's brand: 'YYYY-MM-DD HH:MM'.")],
     by: By,
     base_version: Annotated[Optional[int], typer.Option("--base-version", help="Fail if the item changed.")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Language of the messages: en | it.")] = "en",
     as_json: Json = False,
 ) -> None:
-    """Schedule (or reschedule) an approved item at a time in its brand's time zone."""
-    with _session() as (svc, queue):
+    """Schedule (or reschedule) an approved item at a time in its brand's time zone (a time already
+    past is refused: `assistant plan publish` records a post that went out)."""
+    try:
+        when = planning.parse_local(at, "--at")
+    except TimeRefused as exc:
+        fail(exc.localised(lang), 2)
+    with _session() as (svc, queue), _refusals(lang, by):
         item = queue.get(item_id)
         tz = _profile(svc, item.brand).timezone
-        when = planning.parse_local(at)
         resolved = planning.resolve_local(when, tz)
         if resolved.ambiguous:
             second = when.replace(tzinfo=planning.zone(tz), fold=1).isoformat(timespec="minutes")
@@ -77,6 +84,21 @@ def schedule(
         print_json(done.model_dump(mode="json") | {"tz": tz, "local_time": resolved.local.isoformat()})
     else:
         typer.echo(_item_line(done, tz))
+
+
+@contextmanager
+def _refusals(lang: str, by: str) -> Iterator[None]:
+    """A refused time said in `lang` (exit 1); a time already past also names the command that
+    marks the item published at that time."""
+    try:
+        yield
+    except ScheduleInPast as exc:
+        local = planning.to_local(exc.at, exc.tz)
+        command = (f"assistant plan publish {exc.item_id} --url https://... --at '{local:%Y-%m-%d %H:%M}' "
+                   f"--by {by}")
+        fail(f"{exc.localised(lang)}\n{i18n.t('cli.schedule_in_past_hint', lang, command=command)}")
+    except TimeRefused as exc:
+        fail(exc.localised(lang))
 
 
 @plan_app.command("calendar")
@@ -208,13 +230,13 @@ def export(
 
 @plan_app.command()
 def publish(
-    item_id: Annotated[int, typer.Argument(help="Review item id (scheduled).")],
+    item_id: Annotated[int, typer.Argument(help="Review item id (scheduled, or approved and published by hand).")],
     url: Annotated[str, typer.Option("--url", help="The live post's address.")],
     by: By,
     at: Annotated[Optional[str], typer.Option("--at", help="When it went live, brand-local (default: now).")] = None,
     as_json: Json = False,
 ) -> None:
-    """Record that a scheduled item was published: its live URL and time."""
+    """Record that a scheduled (or approved) item was published: its live URL and time."""
     with _session() as (svc, queue):
         item = queue.get(item_id)
         tz = _profile(svc, item.brand).timezone

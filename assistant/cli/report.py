@@ -1,4 +1,4 @@
-"""`assistant report BRAND --month YYYY-MM`: the monthly client report (HTML or PDF)."""
+"""`assistant report BRAND --month YYYY-MM`: the monthly report (HTML or PDF), internal or for the client."""
 
 from __future__ import annotations
 
@@ -17,17 +17,23 @@ def report(
     month: Annotated[str, typer.Option("--month", help="YYYY-MM")],
     fmt: Annotated[str, typer.Option("--format", help="html | pdf")] = "html",
     language: Annotated[str, typer.Option("--language", help="it | en")] = "it",
-    out: Annotated[Optional[Path], typer.Option("--out", help="File to write; default: BRAND-MONTH.FORMAT")] = None,
+    audience: Annotated[str, typer.Option("--audience", help="internal (with AI costs, tokens and review figures) "
+                                          "| client (none of them)")] = "internal",
+    out: Annotated[Optional[Path], typer.Option("--out", help="File to write; default: BRAND-MONTH.FORMAT "
+                                                "(BRAND-MONTH-client.FORMAT for the client)")] = None,
 ) -> None:
-    """The monthly client report: published posts, performance, review figures, AI usage and cost."""
-    from assistant.analytics.report import build_report, render_html, render_pdf
+    """The monthly report: published posts, performance from every source; internally also review figures,
+    AI usage and cost."""
+    from assistant.analytics.report import AUDIENCES, build_report, render_html, render_pdf
 
     if fmt not in ("html", "pdf"):
         fail("--format must be html or pdf", 2)
-    target = out or Path(f"{brand}-{month}.{fmt}")
+    if audience not in AUDIENCES:
+        fail(f"--audience must be {' or '.join(AUDIENCES)}", 2)
+    target = out or Path(f"{brand}-{month}{'-client' if audience == 'client' else ''}.{fmt}")
     try:
         svc = common.services()
-        data = build_report(svc, brand, month, language)
+        data = build_report(svc, brand, month, language, audience=audience)
         body = render_html(data).encode("utf-8") if fmt == "html" else render_pdf(data, svc.settings.pdf_font)
     except AssistantError as exc:
         fail(str(exc))

@@ -25,14 +25,15 @@ def app_command(
 ) -> None:
     """Start the web app (Streamlit) from the installed package."""
     from assistant.web import LAUNCHER
+    from assistant.web.server import max_upload_mib
 
     try:
         settings = common.services().settings
     except AssistantError as exc:
         fail(str(exc))
-    max_mb = max(1, int(round(settings.max_upload_mb)))
     command = [sys.executable, "-m", "streamlit", "run", str(LAUNCHER), f"--server.address={address}",
-               f"--server.port={port}", f"--server.maxUploadSize={max_mb}", *STREAMLIT_FLAGS]
+               f"--server.port={port}", f"--server.maxUploadSize={max_upload_mib(settings.max_upload_mb)}",
+               *STREAMLIT_FLAGS]
     typer.echo(f"Copydesk on http://{address}:{port} (brands: {settings.brands_dir}; state: {settings.home})",
                err=True)
     os.execv(sys.executable, command)  # the app replaces this process: signals reach it directly

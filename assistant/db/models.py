@@ -302,3 +302,70 @@ class ShareLink(Base):
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     __table_args__ = (Index("ix_share_links_brand", "brand", "id"), Index("ix_share_links_email", "to_email"))
+
+
+# --- the drafting desk (migration 0006_desk) -------------------------------------------------
+
+
+class DeskSession(Base):
+    """One user's drafting session on one brand: the first brief is its title, the form's options
+    are kept, `refine_target` is the draft the next message refines."""
+
+    __tablename__ = "desk_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    brand: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text)
+    options: Mapped[dict[str, Any]]
+    refine_target: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    discarded_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_desk_sessions_user_brand", "user_id", "brand", "updated_at"),)
+
+
+class DeskTurn(Base):
+    """A brief or a refinement, run as a job: running -> done | failed | interrupted. `owner` names
+    the process running it; its heartbeat stops when that process dies."""
+
+    __tablename__ = "desk_turns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("desk_sessions.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    request: Mapped[dict[str, Any]]
+    state: Mapped[str] = mapped_column(String(16))
+    error: Mapped[dict[str, Any] | None]
+    owner: Mapped[str | None] = mapped_column(String(80))
+    heartbeat_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_desk_turns_session", "session_id", "id"), Index("ix_desk_turns_state", "state"))
+
+
+class DeskDraft(Base):
+    """A draft as it streams (`text` grows), then whole (`draft`: the `Draft` as JSON); the
+    user's card edits and whether it went to review."""
+
+    __tablename__ = "desk_drafts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    turn_id: Mapped[int] = mapped_column(ForeignKey("desk_turns.id"))
+    platform: Mapped[str] = mapped_column(String(32))
+    variant: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16))  # streaming | done | interrupted
+    text: Mapped[str] = mapped_column(Text)
+    repairing: Mapped[bool] = mapped_column(Boolean)
+    draft_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    draft: Mapped[dict[str, Any] | None]
+    edited_text: Mapped[str | None] = mapped_column(Text)
+    edited_at: Mapped[datetime | None]
+    sent_item_id: Mapped[int | None] = mapped_column(ForeignKey("review_items.id"))
+    discarded_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_desk_drafts_turn", "turn_id", "id"),)

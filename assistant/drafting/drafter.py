@@ -56,8 +56,9 @@ class Drafter:
     def draft(self, request: DraftRequest) -> list[Draft]:
         return [e.draft for e in self.stream(request) if e.kind == "done" and e.draft is not None]
 
-    def stream(self, request: DraftRequest) -> Iterator[DraftEvent]:
-        """Drafts for every platform x variant, streamed token by token."""
+    def stream(self, request: DraftRequest, *, skip: frozenset[tuple[str, int]] = frozenset()) -> Iterator[DraftEvent]:
+        """Drafts for every platform x variant, streamed token by token (but the `(platform,
+        variant)` pairs in `skip`: a resumed job's drafts that already finished)."""
         if self.actor is not None:
             require(self.actor, "draft", request.brand)
         brand: Brand = self.load_brand(request.brand)
@@ -70,6 +71,8 @@ class Drafter:
         for platform in request.platforms:
             rule = self.rules[platform]
             for variant in range(1, request.variants + 1):
+                if (platform, variant) in skip:
+                    continue
                 angle = angles[(variant - 1) % len(angles)]
                 kept, trimmed, messages = self._fit(brand, request, platform, rule, language, angle, sources)
                 yield DraftEvent("start", platform, variant)
@@ -112,16 +115,27 @@ class Drafter:
 
     def _fit(self, brand: Brand, request: DraftRequest, platform: str, rule, language: str, angle: str,
              sources: list[Source]) -> tuple[list[Source], int, list[dict[str, str]]]:
-        """Render the prompt, dropping the lowest-scored sources until it fits the budget."""
-        kept = sorted(sources, key=lambda s: -s.score)
-        dropped = 0
-        while True:
-            messages = self._messages(brand, request, platform, rule, language, angle, kept)
-            used = sum(tokens.count(m["content"], self.provider.model) for m in messages)
-            if used <= self.prompt_budget or not kept:
-                return kept, dropped, messages
-            kept = kept[:-1]
-            dropped += 1
+        """Render the prompt with as many WHOLE sources as fit the budget: every source when they
+        all fit; else best-scored first, and a source that does not fit is left out whole (never
+        cut) while the next, shorter ones are still tried. A small-context model gets fewer sources."""
+        ranked = sorted(sources, key=lambda s: -s.score)
+
+        def render(chosen: list[Source]) -> tuple[int, list[dict[str, str]]]:
+            messages = self._messages(brand, request, platform, rule, language, angle, chosen)
+            return sum(tokens.count(m["content"], self.provider.model) for m in messages), messages
+
+        used, messages = render(ranked)
+        if used <= self.prompt_budget or not ranked:
+            return ranked, 0, messages
+        kept: list[Source] = []
+        used, messages = render(kept)
+        if used > self.prompt_budget:  # even without sources: the brief and the brand fill the budget
+            return kept, len(ranked), messages
+        for source in ranked:
+            trial_used, trial = render([*kept, source])
+            if trial_used <= self.prompt_budget:
+                kept, messages = [*kept, source], trial
+        return kept, len(ranked) - len(kept), messages
 
     def _messages(self, brand: Brand, request: DraftRequest, platform: str, rule, language: str, angle: str,
                   sources: list[Source]) -> list[dict[str, str]]:
@@ -171,6 +185,9 @@ class Drafter:
             model=self.provider.model, demo_model=self.provider.is_demo_model,
             test_model=self.provider.is_test_model, prompt_version=version,
             prompt_tokens=0, completion_tokens=0, cost_usd=0.0, latency_ms=0, trimmed_sources=trimmed,
+            sources_retrieved=len(kept) + trimmed, context_tokens=self.prompt_budget,
+            context_by_model=self.provider.prompt_budget_cap is not None
+            and self.prompt_budget == self.provider.prompt_budget_cap,
         )
         return self._with_generation(draft, brand, rule, messages, gen)
 

@@ -40,6 +40,17 @@ class DraftRequest(BaseModel):
             raise ValueError(f"unknown platform(s) {', '.join(unknown)}: use {', '.join(PLATFORMS)}")
         return out
 
+    @field_validator("link")
+    @classmethod
+    def _link(cls, value: str | None) -> str | None:
+        from assistant.text.urls import safe_link
+
+        if value is None or not value.strip():
+            return None
+        if safe_link(value) is None:
+            raise ValueError("link: use a web address starting with https:// (e.g. https://www.example.com/page)")
+        return value.strip()
+
     @field_validator("brief")
     @classmethod
     def _brief(cls, value: str) -> str:
@@ -93,7 +104,13 @@ class Draft(BaseModel):
     repaired: bool = False
     repair_attempted: bool = False
     first_attempt: str | None = None
-    trimmed_sources: int = 0
+    trimmed_sources: int = 0  # retrieved but left out of the prompt (whole sources, lowest-scored first)
+    # How many sources retrieval found (None: a draft stored before this was recorded), and the
+    # token budget the prompt had to fit: the model's own (a small-context model, `context_by_model`)
+    # or ASSISTANT_PROMPT_BUDGET.
+    sources_retrieved: int | None = None
+    context_tokens: int | None = None
+    context_by_model: bool = False
     parent_id: str | None = None
     instruction: str | None = None
     messages: list[dict[str, str]] = Field(default_factory=list, repr=False)
@@ -110,6 +127,27 @@ class Draft(BaseModel):
         from assistant.i18n import t
 
         return t(f"draft.incomplete.{self.incomplete}", lang, tokens=self.completion_tokens, model=self.model)
+
+    def source_note(self, lang: str = "en") -> str | None:
+        """Why the prompt holds fewer sources than retrieval found, in `lang`: "The bundled model
+        reads about 1,400 tokens: 3 of 8 sources used."; that nothing was found for the brand; or
+        None when every source found was used."""
+        from assistant.i18n import number, t
+
+        used = len(self.sources)
+        found = self.sources_retrieved if self.sources_retrieved is not None else used + self.trimmed_sources
+        if found == 0:
+            return t("draft.sources_none_found", lang)
+        if used >= found:
+            return None
+        if self.context_tokens is None:
+            limit = t("draft.context.unknown", lang)
+        else:
+            who = ("demo" if self.demo_model else "model") if self.context_by_model else "budget"
+            limit = t(f"draft.context.{who}", lang, tokens=number(self.context_tokens, lang), model=self.model)
+        if used == 0:
+            return t("draft.sources_none_fitted", lang, limit=limit, total=number(found, lang))
+        return t("draft.sources_used", lang, limit=limit, n=used, total=number(found, lang))
 
     def public(self) -> dict[str, Any]:
         """Everything but the raw conversation (which repeats the sources)."""

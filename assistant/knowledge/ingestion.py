@@ -27,7 +27,7 @@ from assistant.accounts.schemas import Actor
 from assistant.brands import Brand
 from assistant.knowledge.embeddings import Embedder
 from assistant.errors import AssistantError
-from assistant.knowledge.files import IngestWarning, read_file
+from assistant.knowledge.files import IngestWarning, check_size, read_file
 from assistant.knowledge.parsing import INGESTION_VERSION, KnowledgeDoc, ParsedFile, parse_file
 from assistant.knowledge.index import IndexSync, Progress
 from assistant.knowledge.record import BATCH, KnowledgeRecordStore
@@ -114,33 +114,37 @@ class KnowledgeBase:
         return [i for i in stored if i not in new_ids]
 
     def ingest_bytes(self, slug: str, raw: bytes, source: str, *, kind: str | None = None,
-                     mapping: Mapping[str, str] | None = None, report: IngestReport | None = None,
+                     mapping: Mapping[str, str] | None = None, platform: str | None = None, zone: str | None = None,
+                     require_platform: bool = False, report: IngestReport | None = None,
                      progress: Progress | None = None, sync: bool = True, by: Actor | None = None) -> IngestReport:
         """Parse then write one uploaded file. Raises IngestError before writing if the file is bad.
-        With `by`, they must hold a role with library uploads on the brand."""
+        With `by`, they must hold a role with library uploads on the brand. `zone` is where the
+        file's dates without an offset were written: the brand's (`BrandProfile.timezone`), or
+        "UTC" when the person says so; None reads them as UTC. `platform`: see `parse_posts_csv`."""
         if by is not None:
             require(by, "library", slug)
-        if self.max_bytes is not None and len(raw) > self.max_bytes:
-            from assistant.errors import IngestError
-
-            raise IngestError(f"{source}: {len(raw) / 1e6:.1f} MB is over the {self.max_bytes / 1e6:g} MB "
-                              "limit; split the file or raise ASSISTANT_MAX_UPLOAD_MB")
-        parsed = parse_file(raw, brand=slug, source=source, kind=kind, mapping=mapping)
+        check_size(len(raw), self.max_bytes, source)
+        parsed = parse_file(raw, brand=slug, source=source, kind=kind, mapping=mapping, platform=platform, zone=zone,
+                            require_platform=require_platform)
         return self.ingest_parsed(slug, parsed, report, progress, sync=sync)
 
     def ingest_files(self, brand: Brand, posts: Sequence[Path] = (), guidelines: Sequence[Path] = (), *,
-                     mapping: Mapping[str, str] | None = None, progress: Progress | None = None) -> IngestReport:
+                     mapping: Mapping[str, str] | None = None, platform: str | None = None, zone: str | None = None,
+                     require_platform: bool = False, progress: Progress | None = None) -> IngestReport:
         """Ingest files for a brand; with no files, the brand folder's own. A failing file is
-        reported in `errors` and writes nothing; the other files still go in."""
+        reported in `errors` and writes nothing; the other files still go in. Dates without an
+        offset are read in `zone`, by default the brand's time zone."""
         if not posts and not guidelines:
             guidelines = brand.guideline_files
             posts = [brand.posts_file] if brand.posts_file.is_file() else []
         report = IngestReport(brand=brand.slug)
+        options = {"mapping": mapping, "platform": platform, "zone": zone or brand.profile.timezone,
+                   "require_platform": require_platform}
         for path, kind in [*((p, "guideline") for p in guidelines), *((p, "post") for p in posts)]:
             try:
                 raw = read_file(Path(path), self.max_bytes)
-                self.ingest_bytes(brand.slug, raw, Path(path).name, kind=kind, sync=False,
-                                  mapping=mapping if kind == "post" else None, report=report, progress=progress)
+                self.ingest_bytes(brand.slug, raw, Path(path).name, kind=kind, sync=False, report=report,
+                                  progress=progress, **(options if kind == "post" else {}))  # type: ignore[arg-type]
             except AssistantError as exc:
                 report.errors.append(str(exc))
         self.index.sync(brand.slug)

@@ -1,10 +1,12 @@
 """Turn real-world files into knowledge documents with metadata. Pure: no store, no network.
 
 Posts CSV: decoding and the CSV dialect are `files`'s; columns are mapped case-insensitively
-from common names, and an explicit mapping overrides the guess.
+from common names, and an explicit mapping overrides the guess. Dates without an offset are read
+in the zone the caller gives (the brand's; UTC when none) and stored in UTC; a file with no
+platform column takes the platform the person names (or `MIXED`: left empty).
 Guidelines: Markdown or text, split by headings, then by a token budget, keeping the heading path.
 
-A file that cannot be read as a whole raises `IngestError` (nothing from it is kept); a row
+A file that cannot be read as a whole raises `FileError`, an `IngestError` (nothing from it is kept); a row
 that cannot be used is rejected with a warning that names the file, the row and the column.
 """
 
@@ -15,15 +17,18 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import IngestError
-from assistant.knowledge.files import (IngestWarning, SniffedCSV, decode_bytes, duplicate_header_warnings, guess_columns,
-                                       parse_count, parse_date, read_rows, sniff_csv)
-from assistant.platforms.rules import normalize_platform
+from assistant.knowledge.files import (FileError, IngestWarning, SniffedCSV, decode_bytes, duplicate_header_warnings, guess_columns,
+                                       parse_count, parse_date, read_rows, sniff_csv, zone_info)
+from assistant.platforms.rules import PLATFORMS, normalize_platform
 
-INGESTION_VERSION = 1  # bump when the document layout or ids change: indexes are rebuilt
+# Bump when the document layout, ids or values change: brand folders are read again. 2: dates
+# without an offset are read in the brand's time zone (they were read as UTC).
+INGESTION_VERSION = 2
+MIXED = "mixed"  # the platform chosen for a file whose posts are from several or unknown platforms
 
 POST_FIELDS = ("text", "posted_at", "platform", "likes", "shares", "comments", "impressions", "url", "language")
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
@@ -112,12 +117,24 @@ def parse_posts_csv(
     brand: str,
     source: str,
     mapping: Mapping[str, str] | None = None,
-    default_platform: str | None = None,
+    platform: str | None = None,
+    zone: str | None = None,
+    require_platform: bool = False,
 ) -> ParsedFile:
-    """Parse a posts export. `mapping` ({our_field: their_column}) overrides the guessed one."""
+    """Parse a posts export. `mapping` ({our_field: their_column}) overrides the guessed one.
+
+    `platform` is the platform of rows that do not name one (`MIXED`: unknown, left empty);
+    with `require_platform`, a file with no platform column and no `platform` is refused.
+    `zone` (an IANA name, the brand's) is where dates without an offset were written; None: UTC."""
     sniffed = sniff_posts(raw, source)
     guessed = _post_mapping(sniffed, source, mapping)
     header = sniffed.header
+    default_platform = chosen_platform(platform, source)
+    if require_platform and platform is None and "platform" not in guessed:
+        raise FileError(f"{source}: no platform column among {', '.join(map(repr, header))}; say which platform "
+                          f"the posts are from (--platform instagram), --platform {MIXED} if they are from several, "
+                          "or name the column (--map platform=<column>)", code="no_platform_column", file=source)
+    tz = zone_info(zone)
     col_index = {fld: header.index(col) for fld, col in guessed.items()}
     result = ParsedFile(source=source, kind="post", encoding=sniffed.encoding, delimiter=sniffed.delimiter,
                         mapping=dict(guessed), header=header)
@@ -132,19 +149,32 @@ def parse_posts_csv(
             return row[idx].strip() if idx is not None and idx < len(row) else ""
 
         doc = _post(cell, row_no, brand=brand, source=source, guessed=guessed, result=result,
-                    default_platform=default_platform)
+                    default_platform=default_platform, zone=tz)
         if doc is None:
             continue
         if doc.id in seen:
             result.warnings.append(IngestWarning(
-                source, row_no, guessed["text"], f"same text as row {seen[doc.id]}; kept once"))
+                source, row_no, guessed["text"], f"same text as row {seen[doc.id]}; kept once", "same_text",
+                {"row": seen[doc.id]}))
             continue
         seen[doc.id] = row_no
         result.documents.append(doc)
     if not result.documents:
         reasons = "; ".join(str(w) for w in result.rejected[:3])
-        raise IngestError(f"{source}: no usable post in the file ({reasons or 'only a header row'}); nothing was ingested")
+        raise FileError(f"{source}: no usable post in the file ({reasons or 'only a header row'}); nothing was "
+                          "ingested", code="no_posts", file=source, details=result.rejected[:3])
     return result
+
+
+def chosen_platform(platform: str | None, source: str) -> str:
+    """The platform given for a file's rows: ours ("Twitter" -> "x"), "" for none or `MIXED`."""
+    if platform is None or not platform.strip() or platform.strip().lower() == MIXED:
+        return ""
+    name = normalize_platform(platform)
+    if name not in PLATFORMS:
+        raise FileError(f"{source}: unknown platform {platform!r}; use one of {', '.join(PLATFORMS)} or {MIXED}",
+                          code="unknown_platform", file=source, platform=platform, known=", ".join(PLATFORMS))
+    return name
 
 
 def _post_mapping(sniffed: SniffedCSV, source: str, mapping: Mapping[str, str] | None) -> dict[str, str]:
@@ -153,36 +183,40 @@ def _post_mapping(sniffed: SniffedCSV, source: str, mapping: Mapping[str, str] |
     if mapping:
         unknown_fields = set(mapping) - set(POST_FIELDS)
         if unknown_fields:
-            raise IngestError(f"{source}: unknown field(s) in the mapping: {', '.join(sorted(unknown_fields))} "
-                              f"(valid: {', '.join(POST_FIELDS)})")
+            raise FileError(f"{source}: unknown field(s) in the mapping: {', '.join(sorted(unknown_fields))} "
+                              f"(valid: {', '.join(POST_FIELDS)})", code="unknown_fields", file=source,
+                              fields=", ".join(sorted(unknown_fields)), valid=", ".join(POST_FIELDS))
         missing = [col for col in mapping.values() if col not in header]
         if missing:
-            raise IngestError(f"{source}: the mapping names column(s) {', '.join(map(repr, missing))} that are not "
-                              f"in the header ({', '.join(map(repr, header))})")
+            raise FileError(f"{source}: the mapping names column(s) {', '.join(map(repr, missing))} that are not "
+                              f"in the header ({', '.join(map(repr, header))})", code="mapping_columns", file=source,
+                              columns=", ".join(map(repr, missing)), header=", ".join(map(repr, header)))
         guessed = {k: v for k, v in guessed.items() if v not in mapping.values()}
         guessed.update(mapping)
     if "text" not in guessed:
-        raise IngestError(f"{source}: no text column found among {', '.join(map(repr, header))}; name it one of "
-                          f"{', '.join(COLUMN_ALIASES['text'][:6])} or pass a mapping such as text=<your column>")
+        raise FileError(f"{source}: no text column found among {', '.join(map(repr, header))}; name it one of "
+                          f"{', '.join(COLUMN_ALIASES['text'][:6])} or pass a mapping such as text=<your column>",
+                          code="no_text_column", file=source, header=", ".join(map(repr, header)),
+                          names=", ".join(COLUMN_ALIASES["text"][:6]))
     return guessed
 
 
 def _post(cell, row_no: int, *, brand: str, source: str, guessed: dict[str, str], result: ParsedFile,
-          default_platform: str | None) -> KnowledgeDoc | None:
+          default_platform: str, zone: tzinfo) -> KnowledgeDoc | None:
     """One row as a post document (None: rejected, with the reason on `result`)."""
     post_text = cell("text")
     if not post_text:
-        result.rejected.append(IngestWarning(source, row_no, guessed["text"], "empty text, row skipped"))
+        result.rejected.append(IngestWarning(source, row_no, guessed["text"], "empty text, row skipped", "empty_text"))
         return None
-    platform = normalize_platform(cell("platform")) or (default_platform or "")
+    platform = normalize_platform(cell("platform")) or default_platform
     meta: dict[str, Any] = {"brand": brand, "kind": "post", "source": source, "row": row_no, "platform": platform}
     if raw_date := cell("posted_at"):
-        when = parse_date(raw_date)
+        when = parse_date(raw_date, zone)
         if when is None:
             result.warnings.append(IngestWarning(
                 source, row_no, guessed["posted_at"],
                 f"unparseable date {raw_date!r}; use ISO 8601 (2026-03-14T18:30:00+01:00) or dd/mm/yyyy hh:mm; "
-                "the post is kept without a date"))
+                "the post is kept without a date", "bad_date", {"value": raw_date}))
         else:
             meta["posted_at"], meta["posted_ts"] = when.isoformat(), int(when.timestamp())
     counts: dict[str, int | None] = {}
@@ -192,7 +226,8 @@ def _post(cell, row_no: int, *, brand: str, source: str, guessed: dict[str, str]
             counts[fld] = parse_count(raw_value)
         except ValueError:
             counts[fld] = None
-            result.warnings.append(IngestWarning(source, row_no, guessed[fld], f"{raw_value!r} is not a number; left empty"))
+            result.warnings.append(IngestWarning(source, row_no, guessed[fld], f"{raw_value!r} is not a number; left "
+                                                 "empty", "not_a_number", {"value": raw_value}))
         if counts[fld] is not None:
             meta[fld] = counts[fld]
     engagement = engagement_of(counts["likes"], counts["comments"], counts["shares"])
@@ -223,7 +258,7 @@ def parse_guideline(raw: bytes, *, brand: str, source: str, chunk_tokens: int = 
     text, encoding = decode_bytes(raw, source)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
-        raise IngestError(f"{source}: the guideline file is empty")
+        raise FileError(f"{source}: the guideline file is empty", code="guideline_empty", file=source)
     headers = [("#", "h1"), ("##", "h2"), ("###", "h3"), ("####", "h4")]
     is_markdown = source.lower().endswith((".md", ".markdown")) or re.search(r"^#{1,4} ", text, re.M)
     if is_markdown:
@@ -251,17 +286,22 @@ def parse_guideline(raw: bytes, *, brand: str, source: str, chunk_tokens: int = 
                     "tokens": tokens.count(chunk)}
             result.documents.append(KnowledgeDoc(id=doc_id, kind="guideline", text=chunk, metadata=meta))
     if not result.documents:
-        raise IngestError(f"{source}: the guideline has headings but no text under them")
+        raise FileError(f"{source}: the guideline has headings but no text under them", code="guideline_no_text",
+                          file=source)
     return result
 
 
 def parse_file(raw: bytes, *, brand: str, source: str, kind: str | None = None,
-               mapping: Mapping[str, str] | None = None) -> ParsedFile:
-    """Dispatch on kind or file extension: `.csv`/`.tsv` are posts, `.md`/`.txt` guidelines."""
+               mapping: Mapping[str, str] | None = None, platform: str | None = None, zone: str | None = None,
+               require_platform: bool = False) -> ParsedFile:
+    """Dispatch on kind or file extension: `.csv`/`.tsv` are posts, `.md`/`.txt` guidelines.
+    `platform`, `zone` and `require_platform` are for posts (`parse_posts_csv`)."""
     suffix = Path(source).suffix.lower()
     kind = kind or ("post" if suffix in {".csv", ".tsv"} else "guideline" if suffix in {".md", ".markdown", ".txt"} else "")
     if kind == "post":
-        return parse_posts_csv(raw, brand=brand, source=source, mapping=mapping)
+        return parse_posts_csv(raw, brand=brand, source=source, mapping=mapping, platform=platform, zone=zone,
+                               require_platform=require_platform)
     if kind == "guideline":
         return parse_guideline(raw, brand=brand, source=source)
-    raise IngestError(f"{source}: unsupported file type '{suffix}'; use .csv for posts, .md or .txt for guidelines")
+    raise FileError(f"{source}: unsupported file type '{suffix}'; use .csv for posts, .md or .txt for guidelines",
+                      code="unsupported_type", file=source, suffix=suffix or "—")

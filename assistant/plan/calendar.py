@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from assistant.accounts.schemas import Actor
 from assistant.errors import InvalidRequest
+from assistant.review.timing import TimeRefused
 from assistant.text.snippets import snippet
 
 DEFAULT_TZ = "Europe/Rome"
@@ -72,9 +73,7 @@ def resolve_local(local_dt: datetime, tz: str) -> LocalTime:
     first = local_dt.replace(tzinfo=z, fold=0)
     shown = first.astimezone(timezone.utc).astimezone(z)
     if shown.replace(tzinfo=None) != local_dt:  # naive comparison ignores fold
-        raise InvalidRequest(
-            f"{local_dt:%Y-%m-%d %H:%M} does not exist in {tz}: the clocks go forward that night (daylight "
-            f"saving time starts), so that hour is skipped; choose another time, e.g. {shown:%H:%M}")
+        raise TimeRefused("time_skipped", time=f"{local_dt:%Y-%m-%d %H:%M}", tz=tz, instead=f"{shown:%H:%M}")
     second = local_dt.replace(tzinfo=z, fold=1)
     ambiguous = first.utcoffset() != second.utcoffset()
     chosen = second if ambiguous and local_dt.fold == 1 else first
@@ -88,17 +87,20 @@ def to_local(when: datetime, tz: str) -> datetime:
 
 
 def parse_local(text: str, what: str = "at") -> datetime:
-    """'2026-03-29 10:00' (brand-local, naive) or ISO 8601 with an offset (aware)."""
+    """'2030-03-29 10:00' (brand-local, naive) or ISO 8601 with an offset (aware); else `TimeRefused`
+    ("error.time_format", saying the format with an example a week from today)."""
     try:
         return datetime.fromisoformat(" ".join((text or "").split()))
     except ValueError:
-        raise InvalidRequest(f"{what}: write the time as YYYY-MM-DD HH:MM (e.g. 2026-03-29 10:00), in the brand's "
-                             f"time zone, or as ISO 8601 with an offset; got {text!r}") from None
+        example = f"{date.today() + timedelta(days=7):%Y-%m-%d} 18:30"
+        raise TimeRefused("time_format", what=what, example=example, example_offset=example.replace(" ", "T")
+                          + "+01:00", got=text) from None
 
 
 def schedule(queue: Any, item_id: int, local_dt: datetime, *, tz: str, by: Actor | str,
              base_version: int | None = None) -> Any:
-    """Schedule (or reschedule) an approved item at a brand-local time; stored in UTC, audited by the queue."""
+    """Schedule (or reschedule) an approved item at a brand-local time; stored in UTC, audited by the queue
+    (which refuses a time already past: `review.timing.ScheduleInPast`)."""
     return queue.schedule(item_id, resolve_local(local_dt, tz).utc, by=by, base_version=base_version)
 
 

@@ -29,6 +29,7 @@ from assistant.db.models import Comment, Item, Revision
 from assistant.errors import IllegalTransition, InvalidRequest
 from assistant.platforms.checks import as_violations
 from assistant.review import metrics as rm
+from assistant.review import timing
 from assistant.review.wiring import WiredReader
 from assistant.review.schemas import ApprovalBlocked, CommentPublic, FourEyesRequired, ItemPublic
 from assistant.review.states import NOTE_REQUIRED, TRANSITIONS, allowed_actions
@@ -47,9 +48,9 @@ DRAFT_COLUMNS = frozenset({"text", "sources", "provider", "model", "prompt_versi
                            "language"})
 
 
-def _required(value: str | None, what: str) -> str:
+def _required(value: str | None, what: str, code: str = "text_required") -> str:
     if not value or not value.strip():
-        raise InvalidRequest(f"{what}: write it (it is kept in the audit log)")
+        raise InvalidRequest(f"{what}: write it (it is kept in the audit log)", code=code)
     return value.strip()
 
 
@@ -63,12 +64,14 @@ class ReviewQueue(WiredReader):
         if base_version is not None and item.version != base_version:
             raise self._conflict(s, item, base_version, yours)
         if item.archived:
-            raise IllegalTransition(f"item {item.id} is archived: it can no longer be changed")
+            raise IllegalTransition(f"item {item.id} is archived: it can no longer be changed", code="archived",
+                                    item=item.id)
         moves = TRANSITIONS.get(action)
         if moves is not None and item.state not in moves:
             raise IllegalTransition(
                 f"cannot {action.replace('_', ' ')} item {item.id}: it is {item.state}; from {item.state} "
-                f"the allowed actions are: {', '.join(allowed_actions(item.state))}")
+                f"the allowed actions are: {', '.join(allowed_actions(item.state))}",
+                code="illegal_move", action=action, item=item.id, state=item.state)
         return moves[item.state] if moves is not None else item.state
 
     def _move(self, item_id: int, action: str, *, by: Actor | str, base_version: int | None = None,
@@ -79,7 +82,7 @@ class ReviewQueue(WiredReader):
         exemplar); one transaction."""
         actor = self.actor(by)
         if action in NOTE_REQUIRED:
-            note = _required(note, f"note (why you {action.replace('_', ' ')})")
+            note = _required(note, f"note (why you {action.replace('_', ' ')})", "note_required")
 
         def txn(s: Session) -> ItemPublic:
             item = self._item(s, item_id)
@@ -110,7 +113,7 @@ class ReviewQueue(WiredReader):
         if not draft.complete:
             if not keep_incomplete:
                 raise InvalidRequest(f"draft {draft.id[:8]} is incomplete ({draft.incomplete_message('en')}); "
-                                     "retry it, or keep it explicitly as a draft")
+                                     "retry it, or keep it explicitly as a draft", code="draft_incomplete")
             submit = False
         edited = edited_text if edited_text is not None and edited_text != draft.text else None
         violations = None
@@ -229,7 +232,7 @@ class ReviewQueue(WiredReader):
             if errors and reason is None:
                 listed = "; ".join(v.message("en") for v in errors)
                 raise ApprovalBlocked(f"item {item.id} breaks {len(errors)} rule(s) ({listed}): edit the text, or "
-                                      "approve with an override reason", errors)
+                                      "approve with an override reason", errors, item=item.id, n=len(errors))
             if errors:
                 self.permit(actor, "override", item.brand, item.id)
             if four_eyes:
@@ -291,9 +294,13 @@ class ReviewQueue(WiredReader):
         authors = {item.created_by_id} | set(s.scalars(select(Revision.author_id).where(
             Revision.item_id == item.id, Revision.author_id.is_not(None))))
         if actor.user_id is not None and actor.user_id in authors:
-            role = "put it in the queue" if actor.user_id == item.created_by_id else "edited its text"
-            raise FourEyesRequired(f"brand {item.brand} requires four eyes: {actor.label} {role}, so another "
-                                   "approver must approve item " + str(item.id))
+            queued = actor.user_id == item.created_by_id
+            role = "put it in the queue" if queued else "edited its text"
+            brand = str(getattr(self.policy(item.brand), "name", None) or item.brand)  # its name, not the slug
+            raise FourEyesRequired(f"brand {brand} requires four eyes: {actor.label} {role}, so another "
+                                   "approver must approve item " + str(item.id),
+                                   code="four_eyes_queued" if queued else "four_eyes_edited",
+                                   brand=brand, item=item.id)
 
     def _approved(self, s: Session, item: Item, current: Revision, actor: Actor, action: str,
                   base_version: int | None, note: str | None, data: dict[str, Any]) -> ItemPublic:
@@ -311,11 +318,16 @@ class ReviewQueue(WiredReader):
         return public
 
     def schedule(self, item_id: int, when: datetime, *, by: Actor | str, base_version: int | None = None) -> ItemPublic:
-        if when.tzinfo is None:
-            raise InvalidRequest("when: give a time zone (e.g. 2026-03-14T18:30:00+01:00)")
-        return self._move(item_id, "schedule", by=by, base_version=base_version,
-                          data={"scheduled_for": when.astimezone(timezone.utc).isoformat()},
-                          values=lambda item: {"scheduled_for": when})
+        """Schedule (or reschedule) at `when` (aware). A time already past (`timing.GRACE` allowed) is
+        refused with `timing.ScheduleInPast` and nothing is written: mark the item published instead."""
+        when = timing.aware(when)
+
+        def future(item: Item) -> dict[str, Any]:
+            zone = str(getattr(self.policy(item.brand), "timezone", None) or "UTC")  # the brand's, for the message
+            return {"scheduled_for": timing.not_past(item.id, when, self.clock(), tz=zone)}
+
+        return self._move(item_id, "schedule", by=by, base_version=base_version, values=future,
+                          data={"scheduled_for": when.astimezone(timezone.utc).isoformat()})
 
     def mark_published(self, item_id: int, *, by: Actor | str, url: str | None = None, at: datetime | None = None,
                        base_version: int | None = None) -> ItemPublic:
@@ -340,7 +352,8 @@ class ReviewQueue(WiredReader):
             brand, _, _ = self._head(item_id)
             if not can(person, "edit", brand):
                 raise InvalidRequest(f"assignee: {person.username} holds no role that edits on brand {brand}; "
-                                     "assign someone who does (or grant them editor)")
+                                     "assign someone who does (or grant them editor)", code="assignee_cannot_edit",
+                                     person=person.name)
             to = person.username
         return self._move(item_id, "assign", by=by, base_version=base_version, data={"assignee": to},
                           values=lambda item: {"assignee": to})
@@ -351,7 +364,7 @@ class ReviewQueue(WiredReader):
 
     def comment(self, item_id: int, text: str, *, by: Actor | str) -> CommentPublic:
         actor = self.actor(by)
-        text = _required(text, "comment text")
+        text = _required(text, "comment text", "comment_required")
 
         def txn(s: Session) -> CommentPublic:
             item = self._item(s, item_id)

@@ -140,8 +140,8 @@ class EditConflict(ReviewConflict):
 class ApprovalBlocked(IllegalTransition):
     """The current text breaks error-severity rules: fix it, or approve with a written override reason."""
 
-    def __init__(self, message: str, violations: list[Violation] | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, violations: list[Violation] | None = None, **params: object) -> None:
+        super().__init__(message, code="approval_blocked", **params)
         self.violations = violations or []
 
 

@@ -15,7 +15,9 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "reject": {"in_review": "rejected"},
     "reopen": {"approved": "in_review"},
     "schedule": {"approved": "scheduled", "scheduled": "scheduled"},
-    "publish": {"scheduled": "published"},
+    # An approved item published by hand (never scheduled here, e.g. a time already past) is
+    # marked published directly.
+    "publish": {"scheduled": "published", "approved": "published"},
 }
 NOTE_REQUIRED = frozenset({"request_changes", "client_request_changes", "reject", "reopen"})
 ANY_STATE_ACTIONS = ("comment", "assign", "archive")  # allowed in every state while not archived

@@ -12,7 +12,7 @@ from assistant.accounts import Actor, can
 from assistant.errors import AssistantError
 from assistant.i18n import LANGUAGES
 from assistant.web.common import (brand_slug, current_actor, md, oidc_configured, oidc_email, services, sign_out,
-                                  startup_notes, t)
+                                  say, startup_notes, t)
 
 PAGES = Path(__file__).resolve().parent / "views"  # not pages/: Streamlit would run it as a v1 multipage app
 
@@ -56,7 +56,7 @@ def sidebar(actor: Actor) -> bool:
     try:
         brands = svc.brands(actor)
     except AssistantError as exc:
-        st.error(t("error.prefix", message=md(exc)))
+        st.error(t("error.prefix", message=md(say(exc))))
         return False
     if not brands:
         st.warning(t("auth.no_brands") if svc.brands() else t("sidebar.no_brands", path=md(svc.settings.brands_dir)))
@@ -91,10 +91,12 @@ def pages_for(actor: Actor, slug: str | None) -> list:
     people = st.Page(PAGES / "people.py", title=t("nav.people"), icon="👥")
     if not staff:
         return [review, people]
+    # The models panel: only for an administrator of the installation (the page and the library check too).
+    models = [st.Page(PAGES / "models.py", title=t("nav.models"), icon="🧠")] if actor.is_admin else []
     return [st.Page(PAGES / "draft.py", title=t("nav.draft"), icon="✍️", default=True), review,
             st.Page(PAGES / "calendar.py", title=t("nav.calendar"), icon="🗓️"),
             st.Page(PAGES / "library.py", title=t("nav.library"), icon="📚"),
-            st.Page(PAGES / "insights.py", title=t("nav.insights"), icon="📈"), people]
+            st.Page(PAGES / "insights.py", title=t("nav.insights"), icon="📈"), people, *models]
 
 
 def main() -> None:
@@ -104,7 +106,7 @@ def main() -> None:
     try:
         actor = current_actor()
     except AssistantError as exc:
-        st.error(t("error.prefix", message=md(exc)))
+        st.error(t("error.prefix", message=md(say(exc))))
         return
     st.session_state["actor"] = actor
     if actor is None:

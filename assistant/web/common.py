@@ -14,6 +14,7 @@ import streamlit as st
 
 from assistant.accounts import Actor
 from assistant.errors import AssistantError
+from assistant.i18n import CATALOGUE
 from assistant.i18n import t as _t
 from assistant.services import Services
 
@@ -160,13 +161,46 @@ def when(moment: object, tz: str | None = None, *, seconds: bool = False) -> str
     return f"{i18n.moment(to_local(moment, zone), lang(), seconds=seconds)} ({zone})"
 
 
+def say(exc: BaseException, language: str | None = None) -> str:
+    """A library error in the reader's language: its own `localised(lang)`, else the catalogue's
+    `error.<code>` with its params, else its (English) message. Plain text: escape it to show it."""
+    language = language or lang()
+    localised = getattr(exc, "localised", None)
+    if callable(localised):
+        return str(localised(language))
+    code = getattr(exc, "code", None)
+    known = CATALOGUE.get(language, {})
+    if code and (f"error.{code}" in known or f"error.{code}.other" in known):
+        return _t(f"error.{code}", language, **_readable(getattr(exc, "params", None) or {}, language))
+    return str(exc)
+
+
+def _readable(params: dict, language: str) -> dict:
+    """An error's params as the reader knows them: states and actions by their names, a brand by its name."""
+    out = dict(params)
+    if "state" in out:
+        out["state"] = _t(f"state.{out['state']}", language)
+    if "action" in out:
+        action = str(out["action"])
+        out["action"] = (_t(f"action.{action}", language) if f"action.{action}" in CATALOGUE[language]
+                         else _t(f"history.{action}", language) if f"history.{action}" in CATALOGUE[language]
+                         else action.replace("_", " "))
+    if "brand" in out:
+        try:
+            out["brand"] = services().brand(str(out["brand"])).profile.name
+        except AssistantError:
+            pass  # not a slug (already a name): as it is
+    return out
+
+
 @contextmanager
 def shown_errors() -> Iterator[None]:
-    """Library errors become a clear message (they already say what to do); nothing else is lost."""
+    """Library errors become a clear message in the reader's language (they already say what to
+    do: `say`); nothing else is lost."""
     try:
         yield
     except AssistantError as exc:
-        st.error(t("error.prefix", message=md(exc)), icon="⚠️")
+        st.error(t("error.prefix", message=md(say(exc))), icon="⚠️")
 
 
 # --- foreign text -------------------------------------------------------------------------------

@@ -3,11 +3,13 @@ first administrator, sign-out, the client page), served together by Streamlit's 
 
 `streamlit run streamlit_app.py` (a checkout) and `assistant app` (an installed package, which runs
 `web/launch.py`) both build the app here. At start it loads the session secret (refusing one that
-others can read) and, while there are no users, prints the one-time setup link."""
+others can read), makes Streamlit's upload limit Copydesk's (ASSISTANT_MAX_UPLOAD_MB) and, while
+there are no users, prints the one-time setup link."""
 
 from __future__ import annotations
 
 import ipaddress
+import math
 import secrets
 import sys
 from collections.abc import AsyncIterator
@@ -18,6 +20,23 @@ from typing import Any
 from assistant.errors import AssistantError
 
 SCRIPT = Path(__file__).resolve().parent / "app.py"
+
+
+def max_upload_mib(max_upload_mb: float) -> int:
+    """Streamlit's `server.maxUploadSize` (whole MiB) for Copydesk's ASSISTANT_MAX_UPLOAD_MB (10^6
+    bytes): the smallest that admits every file Copydesk accepts, so the uploader says "20MB per
+    file" and a file between the two limits gets Copydesk's own message in the page's language."""
+    return max(1, math.ceil(max_upload_mb * 1_000_000 / 2**20))
+
+
+def apply_upload_limit(max_upload_mb: float) -> int:
+    """Set `server.maxUploadSize` in this process (`streamlit run streamlit_app.py` does not pass
+    the flag that `assistant app` passes); returns the value set."""
+    from streamlit import config
+
+    value = max_upload_mib(max_upload_mb)
+    config.set_option("server.maxUploadSize", value)
+    return value
 
 
 def routes() -> list[Any]:
@@ -53,6 +72,7 @@ def startup() -> None:
         svc = services()
         svc.secret  # noqa: B018 - loads it, or makes it (0600), or refuses one others can read
         users = svc.people.count()
+        apply_upload_limit(svc.settings.max_upload_mb)
     except AssistantError as exc:
         where = "on a network address " if not _loopback(address) else ""
         print(f"Copydesk cannot start {where}: {exc}", file=sys.stderr)

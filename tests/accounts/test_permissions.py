@@ -11,7 +11,7 @@ import pytest
 from assistant.accounts import PermissionDenied
 from assistant.accounts.shares import ShareLinks
 from assistant.knowledge.embeddings import HashingEmbedder
-from tests.factories import add_people, make_draft, sqlite_queue  # noqa: F401 (fixture)
+from tests.factories import add_people, future_moment, make_draft, sqlite_queue  # noqa: F401 (fixture)
 
 STAFF_WRITE = {"admin", "approver", "editor"}
 DECIDE = {"admin", "approver"}
@@ -25,7 +25,7 @@ EXPECTED = {
     "client_approve": {"client"}, "client_request_changes": {"client"},
     "share": STAFF_WRITE, "costs": READ, "metrics": READ,
 }
-WHEN = datetime(2026, 3, 14, 17, 30, tzinfo=timezone.utc)
+WHEN = future_moment()  # ahead of the real clock the module's queue runs on (no schedule in the past)
 OWN, CLIENT_OWN, OTHER = "lana", "client-brand", "paese"  # client-brand: approval [internal, client]
 
 

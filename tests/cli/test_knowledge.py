@@ -66,11 +66,65 @@ def test_ingest_files_with_mapping_and_warnings(cli_env, tmp_path):
     f.write_text("Quando;Messaggio;Titolo\n01/02/2026 10:00;Ciao dal forno;interno\n02/02/2026;;vuoto\n",
                  encoding="cp1252")
     code, out, err = run("ingest", "prova", "--posts", str(f), "--map", "text=Messaggio", "--map", "posted_at=Quando",
-                         "--json")
+                         "--platform", "facebook", "--json")
     assert code == 0, err
     report = json.loads(out)
     assert report["added"] == 1 and report["rejected"] == 1
     assert "export.csv, row 3, column 'Messaggio'" in report["rejected_rows"][0]
+
+
+def posts_of(slug: str) -> dict[str, dict]:
+    from assistant.services import Services
+
+    return {d.text: d.metadata for d in Services().knowledge.record.documents(slug, kinds=["post"])}
+
+
+def test_ingest_without_a_platform_column_says_to_pass_platform(cli_env, tmp_path):
+    write_brand(cli_env, "prova")
+    f = tmp_path / "senza.csv"
+    f.write_text("testo,data\nFilò del giovedì,14/03/2026 18:30\nCalze per l'estate,14/07/2026 18:30\n",
+                 encoding="utf-8")
+    code, out, err = run("ingest", "prova", "--posts", str(f))
+    assert code == 1 and "senza.csv: no platform column" in err
+    assert "--platform instagram" in err and "--platform mixed" in err and "--map platform=" in err
+    assert posts_of("prova") == {}  # nothing went in
+    code, out, err = run("ingest", "prova", "--posts", str(f), "--platform", "Instagram", "--json")
+    assert code == 0, err
+    posts = posts_of("prova")
+    assert {m["platform"] for m in posts.values()} == {"instagram"}
+    # the brand's zone (Europe/Rome, the default): 18:30 is 17:30 UTC in March, 16:30 UTC in July
+    assert posts["Filò del giovedì"]["posted_at"] == "2026-03-14T17:30:00+00:00"
+    assert posts["Calze per l'estate"]["posted_at"] == "2026-07-14T16:30:00+00:00"
+
+
+@pytest.mark.parametrize(("options", "march"), [
+    (["--utc"], "2026-03-14T18:30:00+00:00"),
+    (["--timezone", "Europe/London"], "2026-03-14T18:30:00+00:00"),
+    (["--timezone", "America/New_York"], "2026-03-14T22:30:00+00:00"),  # EDT since 8 March
+    (["--timezone", "UTC", "--utc"], "2026-03-14T18:30:00+00:00"),
+])
+def test_ingest_times_in_another_zone(cli_env, tmp_path, options, march):
+    write_brand(cli_env, "prova")
+    f = tmp_path / "orari.csv"
+    f.write_text("text,date\nFilò del giovedì,14/03/2026 18:30\n", encoding="utf-8")
+    code, _, err = run("ingest", "prova", "--posts", str(f), "--platform", "mixed", *options)
+    assert code == 0, err
+    post = posts_of("prova")["Filò del giovedì"]
+    assert post["posted_at"] == march and post["platform"] == ""
+
+
+def test_ingest_zone_and_platform_options_are_checked(cli_env, tmp_path):
+    write_brand(cli_env, "prova")
+    f = tmp_path / "orari.csv"
+    f.write_text("text,date\nFilò,14/03/2026 18:30\n", encoding="utf-8")
+    code, _, err = run("ingest", "prova", "--posts", str(f), "--platform", "x", "--timezone", "Europe/Roma")
+    assert code == 2 and "unknown time zone 'Europe/Roma'" in err
+    code, _, err = run("ingest", "prova", "--posts", str(f), "--platform", "x", "--utc", "--timezone", "Europe/Rome")
+    assert code == 2 and "disagree" in err
+    code, _, err = run("ingest", "prova", "--utc")
+    assert code == 2 and "apply to --posts files" in err
+    code, _, err = run("ingest", "prova", "--posts", str(f), "--platform", "Myspace")
+    assert code == 1 and "unknown platform 'Myspace'" in err and posts_of("prova") == {}
 
 
 def test_errors_go_to_stderr_with_nonzero_exit(cli_env, tmp_path):

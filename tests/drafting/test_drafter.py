@@ -11,6 +11,7 @@ import pytest
 from tests.factories import add_people
 from pydantic import ValidationError
 
+from assistant.drafting import prompts
 from assistant.drafting.schemas import DraftRequest
 from assistant.errors import InvalidRequest
 from assistant.knowledge.parsing import KnowledgeDoc, content_id
@@ -71,15 +72,60 @@ def test_injection_in_a_retrieved_post_stays_inside_its_block(indexed):
     assert "&lt;/exemplar_posts&gt;" in inside
 
 
-def test_budget_trims_lowest_scored_sources_first(indexed):
+def test_budget_keeps_whole_sources_best_scored_first(indexed):
     d, fake = drafter(indexed)
+    d.prompt_budget = 20_000
     [full] = d.draft(request())
+    assert full.sources_retrieved == len(full.sources) > 0 and full.trimmed_sources == 0
+    assert (full.context_tokens, full.context_by_model, full.source_note("it")) == (d.prompt_budget, False, None)
     d.prompt_budget = full.prompt_tokens - 150
     [trimmed] = d.draft(request())
     assert trimmed.trimmed_sources > 0 and trimmed.prompt_tokens <= d.prompt_budget
+    assert trimmed.sources_retrieved == len(full.sources) == len(trimmed.sources) + trimmed.trimmed_sources
+    ranked = [s.id for s in sorted(full.sources, key=lambda s: -s.score)]
     kept_ids = [s.id for s in trimmed.sources]
-    full_sorted = sorted(full.sources, key=lambda s: -s.score)
-    assert kept_ids == [s.id for s in full_sorted[:len(kept_ids)]]  # the best survive
+    assert kept_ids[0] == ranked[0] and kept_ids == [i for i in ranked if i in kept_ids]  # the best, in order
+    prompt = fake.calls[-1].messages[1]["content"]
+    assert all(prompts.escape_data(s.text) in prompt for s in trimmed.sources)  # whole, never cut
+    assert "ASSISTANT_PROMPT_BUDGET" in trimmed.source_note("en")
+
+
+def test_a_long_best_source_is_left_out_whole_and_shorter_ones_still_fit(indexed, monkeypatch):
+    from assistant.knowledge.retrieval import Source
+
+    long_one = Source(id="long", kind="guideline", text="Regola lunga. " * 400, score=0.99, relevance=0.99,
+                      metadata={"heading": "Tono"})
+    short = [Source(id=f"short{i}", kind="post", text=f"Rammendo in bottega, sabato {i}.", score=0.9 - i / 100,
+                    relevance=0.9, metadata={"platform": "instagram"}) for i in range(3)]
+    monkeypatch.setattr(indexed.retriever, "retrieve", lambda *a, **k: [long_one, *short])
+    d, fake = drafter(indexed)
+    d.prompt_budget = 2000
+    [draft] = d.draft(request())
+    assert [s.id for s in draft.sources] == ["short0", "short1", "short2"]
+    assert (draft.sources_retrieved, draft.trimmed_sources) == (4, 1)
+    assert "Regola lunga" not in fake.calls[0].messages[1]["content"]  # not half of it either
+
+
+def test_a_small_context_model_gets_fewer_whole_sources_and_the_draft_says_why(indexed):
+    fake = FakeProvider()
+    fake.prompt_budget_cap, fake.is_demo_model = 1400, True  # as the bundled local model
+    [draft] = indexed.drafter(provider=fake).draft(request())
+    used, found = len(draft.sources), draft.sources_retrieved
+    assert 0 < used < found and draft.trimmed_sources == found - used
+    assert (draft.context_tokens, draft.context_by_model, draft.demo_model) == (1400, True, True)
+    assert draft.prompt_tokens <= 1400
+    prompt = fake.calls[0].messages[1]["content"]
+    assert all(prompts.escape_data(s.text) in prompt for s in draft.sources)  # whole, never cut
+    fonti = "usata 1 fonte" if used == 1 else f"usate {used} fonti"
+    assert draft.source_note("it") == f"Il modello incluso legge circa 1.400 token: {fonti} su {found}."
+    assert draft.source_note("en") == f"The bundled model reads about 1,400 tokens: {used} of {found} sources used."
+
+
+def test_an_unindexed_brand_says_nothing_was_found(services):
+    d, _ = drafter(services)
+    [draft] = d.draft(request())
+    assert draft.sources == [] and draft.sources_retrieved == 0
+    assert draft.source_note("en").startswith("No sources found")
 
 
 def test_variants_differ_and_one_retrieval_per_request(indexed, monkeypatch):
@@ -277,7 +323,8 @@ def test_every_field_that_enters_the_prompt_is_escaped_with_look_alikes_normalis
     (folder / "brand.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     services.knowledge.index_brand(services.brand("bottega-pasubio"))
     d, fake = drafter(services)
-    [draft] = d.draft(request(brief=f"Rammendo sabato {trick}", link=f"https://example.com/{trick}",
+    # a link is a URL (no spaces: a request refuses one that is not), but its path may carry the trick
+    [draft] = d.draft(request(brief=f"Rammendo sabato {trick}", link="https://example.com/" + trick.replace(" ", "-"),
                               call_to_action=trick))
     d.refine(draft, f"più breve {trick}")
     for call in fake.calls:
@@ -310,3 +357,10 @@ def test_the_recorded_version_covers_every_prompt_file(indexed, tmp_path):
     [draft] = d.draft(request())
     assert draft.prompt_version.endswith("#" + prompts.fingerprint())  # the shipped files' fingerprint
     assert prompts.phrases("angles", folder)["3"] == "open with a riddle"
+
+
+@pytest.mark.parametrize("link", ["ftp://example.org/x", "javascript:alert(1)", "www.example.org", "https://a b.it"])
+def test_a_link_that_is_not_a_web_address_is_refused_with_what_to_write(link):
+    with pytest.raises(ValidationError, match="https://"):
+        request(link=link)
+    assert request(link="  ").link is None and request(link="https://bottega.it/rammendo").link

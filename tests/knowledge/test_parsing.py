@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime, timezone
 
 import pytest
 
 from assistant.errors import IngestError
+from assistant.knowledge.files import FileError, check_size, problem_text, zone_info
 from assistant.knowledge.parsing import (
     content_id,
     decode_bytes,
@@ -17,7 +19,9 @@ from assistant.knowledge.parsing import (
     parse_file,
     parse_guideline,
     parse_posts_csv,
+    sniff_posts,
 )
+from assistant.knowledge.parsing import MIXED
 from tests.conftest import SHARED_DATA
 
 ITALIAN_ROWS = [
@@ -161,11 +165,95 @@ def test_parse_count(value, expected):
 @pytest.mark.parametrize(
     ("value", "iso"),
     [("2026-03-14T18:30:00+01:00", "2026-03-14T18:30:00+01:00"), ("2017-11-29T10:35:55Z", "2017-11-29T10:35:55+00:00"),
-     ("14/03/2026 18:30", "2026-03-14T18:30:00+00:00"), ("2026-03-14", "2026-03-14T00:00:00+00:00"),
-     ("Wed Aug 07 13:22:17 +0000 2024", "2024-08-07T13:22:17+00:00")],
+     ("14/03/2026 18:30", "2026-03-14T17:30:00+00:00"), ("14/07/2026 18:30", "2026-07-14T16:30:00+00:00"),
+     ("2026-03-14", "2026-03-13T23:00:00+00:00"), ("2026-03-29 03:30", "2026-03-29T01:30:00+00:00"),
+     ("Wed Aug 07 13:22:17 +0000 2024", "2024-08-07T13:22:17+00:00"), ("2026-07-14 18:30 UTC", "2026-07-14T18:30:00+00:00")],
 )
-def test_parse_date(value, iso):
+def test_parse_date_reads_naive_times_in_the_brands_zone(value, iso):
+    """Without an offset: a wall-clock time in the zone (CET in March, CEST in July, the night the
+    clocks change included), returned in UTC; with one, it keeps it."""
+    assert parse_date(value, zone_info("Europe/Rome")).isoformat() == iso
+
+
+@pytest.mark.parametrize(
+    ("value", "iso"),
+    [("14/03/2026 18:30", "2026-03-14T18:30:00+00:00"), ("2026-03-14", "2026-03-14T00:00:00+00:00"),
+     ("2026-03-14T18:30:00+01:00", "2026-03-14T18:30:00+01:00")],
+)
+def test_parse_date_without_a_zone_or_told_utc_reads_utc(value, iso):
     assert parse_date(value).isoformat() == iso
+    assert parse_date(value, zone_info("UTC")).isoformat() == iso
+
+
+def test_an_unknown_zone_is_refused_with_a_code():
+    with pytest.raises(FileError, match="unknown time zone 'Europe/Roma'") as err:
+        zone_info("Europe/Roma")
+    assert err.value.code == "unknown_zone"
+    assert err.value.localised("it") == "Fuso orario sconosciuto 'Europe/Roma': usa un nome come Europe/Rome, oppure UTC."
+
+
+NAIVE_ROWS = [("14/03/2026 18:30", "Filò del giovedì in bottega", "40"),
+              ("14/07/2026 18:30", "Calze di lana per l'estate", "25"),
+              ("2026-03-14T18:30:00+01:00", "Con il suo fuso", "10")]
+
+
+def test_posts_without_a_zone_are_read_in_the_brands_zone_and_stored_in_utc():
+    raw = _csv_bytes(["data", "testo", "mi piace"], NAIVE_ROWS)
+    rome = parse_posts_csv(raw, brand="b", source="p.csv", zone="Europe/Rome", platform="instagram")
+    march, july, offset = (d.metadata for d in rome.documents)
+    assert march["posted_at"] == "2026-03-14T17:30:00+00:00"  # CET: UTC+1
+    assert july["posted_at"] == "2026-07-14T16:30:00+00:00"  # CEST: UTC+2
+    assert march["posted_ts"] == int(datetime(2026, 3, 14, 17, 30, tzinfo=timezone.utc).timestamp())
+    assert offset["posted_at"] == "2026-03-14T18:30:00+01:00"  # a date with an offset keeps it
+    utc = parse_posts_csv(raw, brand="b", source="p.csv", zone="UTC", platform="instagram")
+    assert [d.metadata["posted_at"] for d in utc.documents] == ["2026-03-14T18:30:00+00:00",
+                                                                "2026-07-14T18:30:00+00:00",
+                                                                "2026-03-14T18:30:00+01:00"]
+
+
+def test_a_file_without_a_platform_column_takes_the_platform_given():
+    raw = _csv_bytes(["data", "testo", "mi piace"], NAIVE_ROWS)
+    assert "platform" not in sniff_posts(raw, "p.csv").mapping
+    given = parse_posts_csv(raw, brand="b", source="p.csv", platform="Instagram")
+    assert {d.metadata["platform"] for d in given.documents} == {"instagram"}
+    twitter = parse_posts_csv(raw, brand="b", source="p.csv", platform="Twitter")  # aliases as in files
+    assert {d.metadata["platform"] for d in twitter.documents} == {"x"}
+    mixed = parse_posts_csv(raw, brand="b", source="p.csv", platform=MIXED)
+    assert {d.metadata["platform"] for d in mixed.documents} == {""}
+    # the platform is part of the post's id: the same text on another platform is another post
+    assert given.documents[0].id != mixed.documents[0].id
+    with pytest.raises(FileError, match="no platform column.*--platform instagram.*--platform mixed") as err:
+        parse_posts_csv(raw, brand="b", source="p.csv", require_platform=True)
+    assert err.value.code == "no_platform_column"
+    assert parse_posts_csv(raw, brand="b", source="p.csv", require_platform=True, platform=MIXED).documents
+    with pytest.raises(FileError, match="unknown platform 'Myspace'") as err:
+        parse_posts_csv(raw, brand="b", source="p.csv", platform="Myspace")
+    assert err.value.code == "unknown_platform"
+
+
+def test_a_platform_column_wins_over_the_platform_given_and_fills_empty_cells():
+    raw = _csv_bytes(["text", "platform"], [("Su Facebook", "Facebook"), ("Senza piattaforma", "")])
+    parsed = parse_posts_csv(raw, brand="b", source="p.csv", platform="linkedin", require_platform=True)
+    assert [d.metadata["platform"] for d in parsed.documents] == ["facebook", "linkedin"]
+
+
+def test_file_problems_are_said_in_the_readers_language():
+    raw = _csv_bytes(["date", "text", "likes"], [("2026-01-01", "   ", "3"), ("ieri sera", "Post", "molti")])
+    parsed = parse_posts_csv(raw, brand="b", source="mix.csv")
+    (empty,) = parsed.rejected
+    assert empty.localised("it") == "mix.csv, riga 2, colonna 'text': testo vuoto, riga saltata"
+    assert empty.localised("en") == "mix.csv, row 2, column 'text': empty text, row skipped"
+    assert [w.localised("it") for w in parsed.warnings][1] == "mix.csv, riga 3, colonna 'likes': 'molti' non è un numero; lasciato vuoto"
+    with pytest.raises(FileError) as err:
+        parse_posts_csv(_csv_bytes(["text", "platform"], [("  ", "x")]), brand="b", source="vuoto.csv")
+    assert err.value.localised("it") == ("vuoto.csv: nessun post utilizzabile nel file; non è stato importato nulla. "
+                                         "(vuoto.csv, riga 2, colonna 'text': testo vuoto, riga saltata)")
+    assert problem_text(err.value, "en").startswith("vuoto.csv: no usable post in the file; nothing was imported.")
+    with pytest.raises(FileError) as err:
+        check_size(1_520_000, 1_000_000, "grande.csv")
+    assert err.value.localised("it") == "grande.csv: 1,5 MB superano il limite di 1 MB; dividi il file. Non è stato importato nulla."
+    assert err.value.localised("en") == "grande.csv: 1.5 MB is over the 1 MB limit; split the file. Nothing was imported."
+    assert problem_text(IngestError("plain"), "it") == "plain"  # an error without a code: its own message
 
 
 def test_parse_date_rejects_garbage():

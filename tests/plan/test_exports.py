@@ -130,6 +130,7 @@ def test_formats_are_defined_once_with_source_and_date():
 
 
 def test_problems_are_reported_per_item_never_fixed(queue):
+    queue.clock.now = datetime(2026, 2, 1, 9, 0, tzinfo=UTC)  # scheduled back when all these times were ahead
     long_x = scheduled(queue, datetime(2026, 3, 10, 9, 0), "parola " * 60, platform="x")  # 420 > 280
     x_past = scheduled(queue, datetime(2026, 2, 20, 9, 0), "Già passato", platform="x")
     x_soon = scheduled(queue, datetime(2026, 3, 1, 13, 5), "Tra poco", platform="x")  # 5 min after NOW
@@ -248,38 +249,76 @@ def run(*args: str) -> tuple[int, str, str]:
 
 def test_cli_schedule_calendar_and_publish(cli):
     a, b = cli.ids
-    code, out, err = run("schedule", str(a), "--at", "2026-03-29 10:00", "--by", "Bea", "--json")
+    # 2030 (ahead of the real clock): 31 March is the night the clocks go forward, 27 October back
+    code, out, err = run("schedule", str(a), "--at", "2030-03-31 10:00", "--by", "Bea", "--json")
     assert code == 0, err
     data = json.loads(out)
-    assert data["state"] == "scheduled" and data["scheduled_for"] == "2026-03-29T08:00:00Z"
-    assert data["local_time"] == "2026-03-29T10:00:00+02:00"
-    code, _, err = run("schedule", str(b), "--at", "2026-03-29 02:30", "--by", "Bea")
+    assert data["state"] == "scheduled" and data["scheduled_for"] == "2030-03-31T08:00:00Z"
+    assert data["local_time"] == "2030-03-31T10:00:00+02:00"
+    code, _, err = run("schedule", str(b), "--at", "2030-03-31 02:30", "--by", "Bea")
     assert code == 1 and "does not exist" in err and "03:30" in err
-    code, out, err = run("schedule", str(b), "--at", "2026-10-25 02:30", "--by", "Bea")
-    assert code == 0 and "happens twice" in err and "--at 2026-10-25T02:30+01:00" in err
-    assert "2026-10-25 02:30 Europe/Rome (00:30 UTC)" in out
-    code, out, err = run("schedule", str(b), "--at", "2026-03-29 11:00", "--by", "Bea")
+    code, _, err = run("schedule", str(b), "--at", "2030-03-31 02:30", "--by", "Bea", "--lang", "it")
+    assert code == 1 and "non esiste nel fuso Europe/Rome" in err and "03:30" in err
+    code, out, err = run("schedule", str(b), "--at", "2030-10-27 02:30", "--by", "Bea")
+    assert code == 0 and "happens twice" in err and "--at 2030-10-27T02:30+01:00" in err
+    assert "2030-10-27 02:30 Europe/Rome (00:30 UTC)" in out
+    code, out, err = run("schedule", str(b), "--at", "2030-03-31 11:00", "--by", "Bea")
     assert code == 0 and "11:00 Europe/Rome (09:00 UTC)" in out
 
-    code, out, err = run("calendar", "--brand", "bottega-pasubio", "--week", "--date", "2026-03-29", "--json")
+    code, out, err = run("calendar", "--brand", "bottega-pasubio", "--week", "--date", "2030-03-31", "--json")
     assert code == 0, err
     view = json.loads(out)
-    assert (view["start"], view["end"]) == ("2026-03-23", "2026-03-29")
+    assert (view["start"], view["end"]) == ("2030-03-25", "2030-03-31")
     assert [(e["item_id"], e["time"]) for e in view["entries"]] == [(a, "10:00"), (b, "11:00")]
     kinds = {w["kind"]: w for w in view["warnings"]}
     assert kinds["clash"]["items"] == [a, b] and "60 minutes apart" in kinds["clash"]["message"]
     assert {(w["platform"], w["week"]) for w in view["warnings"] if w["kind"] == "cadence_gap"} == {
-        ("facebook", "2026-W13"), ("tiktok", "2026-W13")}  # instagram: 2 of 2
-    code, out, _ = run("calendar", "--month", "--date", "2026-03-05", "--lang", "it")
-    assert code == 0 and "2026-03-01 .. 2026-03-31" in out and "10:00" in out
+        ("facebook", "2030-W13"), ("tiktok", "2030-W13")}  # instagram: 2 of 2
+    code, out, _ = run("calendar", "--month", "--date", "2030-03-05", "--lang", "it")
+    assert code == 0 and "2030-03-01 .. 2030-03-31" in out and "10:00" in out
     assert "warning: bottega-pasubio su instagram: i contenuti" in out
 
     code, out, err = run("publish", str(a), "--url", "https://instagram.com/p/abc", "--by", "Bea", "--at",
-                         "2026-03-29 10:03", "--json")
+                         "2030-03-31 10:03", "--json")
     assert code == 0, err
     done = json.loads(out)
-    assert done["state"] == "published" and done["published_at"] == "2026-03-29T08:03:00Z"
+    assert done["state"] == "published" and done["published_at"] == "2030-03-31T08:03:00Z"
     assert done["published_url"] == "https://instagram.com/p/abc"
+
+
+def test_cli_refuses_a_past_time_and_names_the_publish_command(cli):
+    from zoneinfo import ZoneInfo
+
+    from assistant.db.engine import utcnow
+
+    a, b = cli.ids
+    local = datetime.combine((utcnow().astimezone(ZoneInfo(ROME)) - timedelta(days=2)).date(), datetime.min.time())
+    at = f"{local:%Y-%m-%d} 10:00"  # two days ago, in the brand's zone
+    code, out, err = run("schedule", str(a), "--at", at, "--by", "Bea")
+    assert code == 1 and out == ""
+    assert err.startswith(f"error: Item #{a} cannot be scheduled for ") and "(Europe/Rome)" in err
+    assert "that time has already passed" in err and "Pick a time in the future" in err
+    command = f"assistant plan publish {a} --url https://... --at '{at}' --by Bea"
+    assert f"If it already went out, mark it as published: {command}" in err
+    code, _, err = run("schedule", str(a), "--at", at, "--by", "Bea", "--lang", "it")
+    assert code == 1 and f"Il contenuto n. {a} non si può programmare per il " in err
+    assert f"Se è già uscito, segnalo come pubblicato: {command}" in err
+    queue = ReviewQueue.from_services(cli.svc)
+    item = queue.get(a)
+    queue.close()
+    assert item.state == "approved" and item.scheduled_for is None
+    assert not [e for e in item.audit if e.action == "schedule"]
+    # the command it names records the post at that time
+    code, out, err = run("publish", str(a), "--url", "https://instagram.com/p/abc", "--at", at, "--by", "Bea",
+                         "--json")
+    assert code == 0, err
+    expected = local.replace(hour=10, tzinfo=ZoneInfo(ROME)).astimezone(UTC)
+    assert json.loads(out)["published_at"] == expected.isoformat().replace("+00:00", "Z")
+    # a date typed wrong: the format expected, exit 2 (the command line was wrong)
+    code, _, err = run("schedule", str(b), "--at", "31/03/2030 10:00", "--by", "Bea")
+    assert code == 2 and "--at: write the date and time as YYYY-MM-DD HH:MM" in err and '"31/03/2030 10:00"' in err
+    code, _, err = run("schedule", str(b), "--at", "2030-02-30 10:00", "--by", "Bea", "--lang", "it")
+    assert code == 2 and "--at: scrivi data e ora come AAAA-MM-GG HH:MM" in err and '"2030-02-30 10:00"' in err
 
 
 def test_cli_export_files_and_problems(cli, tmp_path):
@@ -299,8 +338,11 @@ def test_cli_export_files_and_problems(cli, tmp_path):
     code, out, err = run("export", "bottega-pasubio", "--format", "hootsuite", "--out", str(tmp_path / "h.csv"),
                          "--report-json")
     assert code == 0 and json.loads(err)["rows"] == 2
-    # a time in the past: the file is still written as it is, the problem is named, exit 1
-    run("schedule", str(a), "--at", "2026-03-29 10:00", "--by", "Bea")
+    # a time now past (scheduled back when it was ahead): the file is still written as it is, the
+    # problem is named, exit 1
+    earlier = ReviewQueue.from_services(cli.svc, clock=lambda: datetime(2026, 3, 1, 9, 0, tzinfo=UTC))
+    planning.schedule(earlier, a, datetime(2026, 3, 29, 10, 0), tz=ROME, by="Bea")
+    earlier.close()
     code, _, err = run("export", "bottega-pasubio", "--format", "hootsuite", "--out", str(tmp_path / "h2.csv"))
     assert code == 1 and f"item {a}: 2026-03-29 10:00 is in the past" in err and "would refuse" in err
     assert "29/03/2026 10:00" in (tmp_path / "h2.csv").read_text(encoding="utf-8")
@@ -323,7 +365,9 @@ def test_cli_best_times_and_errors(cli):
     code, _, err = run("export", "bottega-pasubio", "--format", "buffer", "--mark-scheduled")
     assert code == 2 and "--by" in err
     code, _, err = run("publish", str(cli.ids[0]), "--url", "https://x.example", "--by", "Bea")
-    assert code == 1 and "cannot publish" in err
+    assert code == 0, err  # an approved item published by hand
+    code, _, err = run("publish", str(cli.ids[0]), "--url", "https://x.example", "--by", "Bea")
+    assert code == 1 and "cannot publish" in err  # exactly once
 
 
 # --- CSV injection and unsafe URLs (issue 10) ---------------------------------------------------

@@ -26,6 +26,7 @@ EXPECTED = {
     ("approved", "schedule"): "scheduled",
     ("scheduled", "schedule"): "scheduled",  # reschedule
     ("scheduled", "publish"): "published",
+    ("approved", "publish"): "published",  # published by hand, never scheduled here (e.g. a time already past)
     # the client stage (brand `approval: [internal, client]`)
     ("client_review", "client_approve"): "approved",
     ("client_review", "client_request_changes"): "changes_requested",

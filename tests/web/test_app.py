@@ -56,13 +56,36 @@ def shown(markdown: object) -> str:
     return re.sub(r"\\(.)", r"\1", str(markdown))
 
 
-def drafts_in(at, brand="bottega-pasubio") -> list[dict]:
-    conv = at.session_state["conversations"][brand]
-    return [d for entry in conv for d in entry.get("drafts", [])]
+def drafts_in(at, brand="bottega-pasubio", username: str = "giulia") -> list[dict]:
+    """The cards of the session the page shows, read back from the desk (the system of record):
+    each finished draft's fields, with `id` the card's id (its widgets' keys) and `draft_id`."""
+    svc = Services()
+    session = at.session_state[f"desk-session-{brand}"] if f"desk-session-{brand}" in at.session_state else None
+    if session is None:
+        return []
+    view = svc.desk.get(svc.people.actor(username), session)
+    return [c.draft.model_dump() | {"id": c.id, "draft_id": c.draft.id} for turn in view.turns for c in turn.shown
+            if c.draft is not None]
+
+
+def settle(at) -> None:
+    """Let the drafting jobs this process runs finish, then run the page again (the browser polls)."""
+    from assistant.web.common import services
+
+    jobs = services().jobs
+    for turn in list(jobs.running()):
+        assert jobs.wait(turn, 90), f"drafting job {turn} did not finish"
+    at.run()
+
+
+def send(at, text: str) -> None:
+    """Type a brief (or an instruction) into the chat box, as a user would, and wait for the drafts."""
+    at.chat_input[0].set_value(text).run()
+    settle(at)
 
 
 def draft_and_send(at) -> dict:
-    at.chat_input[0].set_value(BRIEF).run()
+    send(at, BRIEF)
     assert not at.exception, at.exception
     draft = drafts_in(at)[0]  # the first platform's card
     at.button(key=f"send-{draft['id']}").click().run()
@@ -81,13 +104,13 @@ def test_sidebar_banner_and_brand_picker(app):
 def test_draft_streams_cards_with_sources_and_checks(app):
     app.multiselect(key="platforms-bottega-pasubio").set_value(["instagram", "x"]).run()
     app.number_input(key="variants").set_value(2).run()
-    app.chat_input[0].set_value(BRIEF).run()
+    send(app, BRIEF)
     assert not app.exception, app.exception
     drafts = drafts_in(app)
     assert [(d["platform"], d["variant"]) for d in drafts] == [("instagram", 1), ("instagram", 2), ("x", 1), ("x", 2)]
     page = texts(app)
     assert "Scritta da fake-echo-1 (fake)" in page
-    assert "/ 2200 caratteri" in page and "/ 280 caratteri" in page
+    assert "/ 2.200 caratteri" in page and "/ 280 caratteri" in page  # numbers as Italian writes them
     assert any(e.label.startswith("Fonti usate (") for e in app.expander)
     sources = next(e for e in app.expander if e.label.startswith("Fonti usate"))
     assert "punteggio" in "\n".join(m.value for m in sources.markdown)
@@ -105,21 +128,21 @@ def test_violations_are_listed_with_severity(app, env):
     svc = app_services()
     svc.provider.script.append("Un maglione economico, davvero economico! 🧶🧶🧶🧶🧶 #BottegaPasubio")
     svc.provider.script.append("Un maglione economico, davvero economico! 🧶🧶🧶🧶🧶 #BottegaPasubio")
-    app.chat_input[0].set_value(BRIEF).run()
+    send(app, BRIEF)
     page = texts(app)
     assert "🛑" in page and "economico" in page
     assert "⚠️" in page  # too many emoji for a 'sparing' brand is a warning
 
 
 def test_refine_keeps_the_conversation(app):
-    app.chat_input[0].set_value(BRIEF).run()
+    send(app, BRIEF)
     first = drafts_in(app)[0]
     app.button(key=f"refine-{first['id']}").click().run()
     assert "I prossimi messaggi rivedono Instagram" in texts(app)
-    app.chat_input[0].set_value("più breve").run()
+    send(app, "più breve")
     assert not app.exception, app.exception
     second = drafts_in(app)[-1]
-    assert second["parent_id"] == first["id"] and second["instruction"] == "più breve"
+    assert second["parent_id"] == first["draft_id"] and second["instruction"] == "più breve"
     assert len(app.chat_message) == 4  # brief, drafts, instruction, refined draft
     assert "rivista: «più breve»" in texts(app)
 
@@ -206,10 +229,12 @@ def test_provider_failure_keeps_the_brief(monkeypatch, env):
     sign_in(at)
     at.run()
     assert "ASSISTANT_BASE_URL" in "\n".join(shown(e.value) for e in at.sidebar.error)
-    at.chat_input[0].set_value(BRIEF).run()
+    send(at, BRIEF)
     assert not at.exception
     assert any("ASSISTANT_BASE_URL" in shown(e.value) for e in at.error)
-    assert at.session_state["conversations"]["bottega-pasubio"][0]["text"] == BRIEF
+    # the brief is kept: it is the session's first message, and the failed job says why
+    view = Services().desk.get(Services().people.actor("giulia"), at.session_state["desk-session-bottega-pasubio"])
+    assert view.turns[0].text == BRIEF and view.turns[0].state == "failed"
 
 
 def test_english_interface_and_complete_catalogues(app):
@@ -336,7 +361,7 @@ def test_an_edited_card_is_checked_again_as_it_stands(app, env):
     svc = app_services()
     svc.provider.script.extend(["Un maglione economico, davvero."] * 2)  # banned word, no required hashtag
     app.multiselect(key="platforms-bottega-pasubio").set_value(["instagram"]).run()
-    app.chat_input[0].set_value(BRIEF).run()
+    send(app, BRIEF)
     draft = drafts_in(app)[0]
     before = texts(app)
     assert "🛑" in before and "economico" in before
@@ -349,10 +374,10 @@ def test_an_edited_card_is_checked_again_as_it_stands(app, env):
 
 @pytest.mark.parametrize("brief", ["   ", "\n\t", "ok"])
 def test_a_brief_with_no_words_gets_a_message_in_the_users_language(app, brief):
-    app.chat_input[0].set_value(brief).run()
+    send(app, brief)
     assert not app.exception, app.exception
     assert "Scrivi almeno 3 caratteri" in texts(app)
-    assert app.session_state["conversations"].get("bottega-pasubio", []) == []  # nothing sent, no empty bubble
+    assert drafts_in(app) == [] and not app.chat_message  # nothing sent, no empty bubble
     assert "pydantic" not in texts(app)
     assert app.chat_input[0].proto.max_chars == 4000  # the limit is shown (and enforced) as the user types
 

@@ -20,7 +20,9 @@ The Italian LinkedIn names ("Titolo/Link dell'aggiornamento", "Data di creazione
 row problems are warnings naming file, row and column.
 
 Dates: a column whose slash dates are unambiguous somewhere (13/03 or 03/13) is read in that
-order for every row; otherwise day-first (Italian), with a warning when it was ambiguous.
+order for every row; otherwise day-first (Italian), with a warning when it was ambiguous. A date
+without an offset is a wall-clock time in the brand's time zone (DST included; `zone="UTC"` when the
+export says so), stored in UTC; a date with an offset keeps it.
 
 Measures: engagement = the export's own total (X "engagements", Meta "Reactions, comments and
 shares"), else likes + comments + shares + clicks (those present). engagement_rate =
@@ -61,8 +63,7 @@ from assistant.analytics.performance.matching import (Match, Matcher, Target, no
 from assistant.analytics.performance.ranking import ai_vs_scratch, summarize, top_posts
 from assistant.analytics.performance.reading import (PerfRow, guess_mapping, parse_performance_csv, rate)
 from assistant.analytics.performance.store import latest, save
-from assistant.errors import IngestError
-from assistant.knowledge.files import IngestWarning, read_file
+from assistant.knowledge.files import FileError, IngestWarning, check_size, read_file
 from assistant.knowledge.parsing import engagement_of
 from assistant.text.snippets import snippet
 
@@ -125,22 +126,21 @@ def import_file(services: Any, brand: str, path: Path | str, **kwargs: Any) -> P
 
 def import_bytes(services: Any, brand: str, raw: bytes, source: str, *, platform: str | None = None,
                  mapping: Mapping[str, str] | None = None, measured_at: datetime | None = None,
-                 now: datetime | None = None, by: Any = None) -> PerformanceImport:
+                 now: datetime | None = None, by: Any = None, zone: str | None = None) -> PerformanceImport:
     """Parse, match, store (one transaction), then refresh the matched documents' metadata. With
-    `by` (an `accounts.Actor`), they must hold a role with library uploads on the brand."""
+    `by` (an `accounts.Actor`), they must hold a role with library uploads on the brand. Dates
+    without an offset are read in `zone`, by default the brand's time zone ("UTC" to say so)."""
     if by is not None:
         from assistant.accounts.permissions import require
 
         require(by, "library", brand)
-    services.brand(brand)  # BrandNotFound before anything else
-    limit = services.settings.max_upload_bytes
-    if limit is not None and len(raw) > limit:
-        raise IngestError(f"{source}: {len(raw) / 1e6:.1f} MB is over the {limit / 1e6:g} MB limit; split the "
-                          "file or raise ASSISTANT_MAX_UPLOAD_MB; nothing was imported")
-    parsed = parse_performance_csv(raw, source=source, platform=platform, mapping=mapping)
+    profile = services.brand(brand).profile  # BrandNotFound before anything else
+    check_size(len(raw), services.settings.max_upload_bytes, source, "imported")
+    parsed = parse_performance_csv(raw, source=source, platform=platform, mapping=mapping,
+                                   zone=zone or profile.timezone)
     now = (now or datetime.now(timezone.utc)).replace(microsecond=0)
     if measured_at is not None and measured_at.tzinfo is None:
-        raise IngestError("measured_at: give a time zone (e.g. 2026-03-31T00:00:00+00:00)")
+        raise FileError("measured_at: give a time zone (e.g. 2026-03-31T00:00:00+00:00)", code="measured_at_zone")
     day = now.replace(hour=0, minute=0, second=0)
     report = PerformanceImport(brand, source, parsed.encoding, parsed.delimiter, parsed.header_row, parsed.mapping,
                                rows=len(parsed.rows), rejected=parsed.rejected, warnings=parsed.warnings)
@@ -158,7 +158,8 @@ def import_bytes(services: Any, brand: str, raw: bytes, source: str, *, platform
                                      "text": snippet(row.text, 80), "ambiguous": m.ambiguous})
         if m.ambiguous:
             report.warnings.append(IngestWarning(source, row.row, parsed.mapping.get("text"),
-                                                 "the text fits two posts equally well; left unmatched"))
+                                                 "the text fits two posts equally well; left unmatched",
+                                                 "ambiguous_text"))
     report.added, report.updated, report.unchanged = save(services.review, brand, source, pairs, now)
     report.refreshed_docs = _refresh(services.knowledge, brand, pairs)
     return report

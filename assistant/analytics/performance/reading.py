@@ -7,12 +7,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from assistant.analytics.performance.matching import normalize_for_match, normalize_url, platform_of_url
-from assistant.errors import IngestError
-from assistant.knowledge.files import (IngestWarning, guess_columns, header_key, parse_count, parse_date, read_rows,
-                                       sniff_csv)
+from assistant.knowledge.files import (FileError, IngestWarning, guess_columns, header_key, parse_count, parse_date, read_rows,
+                                       sniff_csv, zone_info)
 from assistant.knowledge.parsing import content_id
 from assistant.platforms.rules import normalize_platform
 
@@ -103,15 +102,17 @@ def _date_order(values: Iterable[str]) -> tuple[str, bool]:
     return "dmy", any(a != b for a, b in pairs)
 
 
-def _date(value: str, order: str) -> datetime | None:
+def _date(value: str, order: str, zone: tzinfo) -> datetime | None:
     if order == "mdy" and not re.search(r"[AaPp][Mm]\s*$", value):  # parse_date reads AM/PM dates month-first
         value = _SLASH_DATE.sub(lambda m: f"{m.group(3)}/{m.group(1)}/{m.group(4)}", value, count=1)
-    return parse_date(value)
+    return parse_date(value, zone)
 
 
 def parse_performance_csv(raw: bytes, *, source: str, platform: str | None = None,
-                          mapping: Mapping[str, str] | None = None) -> ParsedPerformance:
-    """Parse a performance export (pure). Raises IngestError when the file is unusable as a whole."""
+                          mapping: Mapping[str, str] | None = None, zone: str | None = None) -> ParsedPerformance:
+    """Parse a performance export (pure). Raises IngestError when the file is unusable as a whole.
+    Dates without an offset are wall-clock times in `zone` (the brand's IANA zone; None: UTC)."""
+    tz = zone_info(zone)
     sniffed = sniff_csv(raw, source)
     table = read_rows(sniffed, source, "imported")
     idx, header = _header_row(table, sniffed.header, source, mapping)
@@ -123,18 +124,20 @@ def parse_performance_csv(raw: bytes, *, source: str, platform: str | None = Non
     default_platform = normalize_platform(platform or "") or _header_platform(header)
     seen: dict[str, int] = {}
     for n, r in body:
-        row = _read_row(out, n, r, col, orders, default_platform)
+        row = _read_row(out, n, r, col, orders, default_platform, tz)
         if row is None:
             continue
         if row.key in seen:
             out.warnings.append(IngestWarning(source, n, guessed.get("url") or guessed.get("text"),
-                                              f"same post as row {seen[row.key]}; kept once"))
+                                              f"same post as row {seen[row.key]}; kept once", "same_post",
+                                              {"row": seen[row.key]}))
             continue
         seen[row.key] = n
         out.rows.append(row)
     if not out.rows:
         reasons = "; ".join(str(w) for w in out.rejected[:3]) or "only a header row"
-        raise IngestError(f"{source}: no usable row ({reasons}); nothing was imported")
+        raise FileError(f"{source}: no usable row ({reasons}); nothing was imported", code="no_rows", file=source,
+                          details=out.rejected[:3])
     return out
 
 
@@ -146,12 +149,15 @@ def _header_row(table: list[list[str]], sniffed_header: Sequence[str], source: s
     if mapping:
         found = [(i, h) for i, h in candidates if set(mapping.values()) <= set(h)]
         if not found:
-            raise IngestError(f"{source}: the mapping names column(s) {', '.join(map(repr, mapping.values()))} "
-                              f"that are not in the header ({', '.join(map(repr, sniffed_header))})")
+            raise FileError(f"{source}: the mapping names column(s) {', '.join(map(repr, mapping.values()))} "
+                              f"that are not in the header ({', '.join(map(repr, sniffed_header))})",
+                              code="mapping_columns", file=source, columns=", ".join(map(repr, mapping.values())),
+                              header=", ".join(map(repr, sniffed_header)))
         unknown = set(mapping) - set(FIELDS)
         if unknown:
-            raise IngestError(f"{source}: unknown field(s) in the mapping: {', '.join(sorted(unknown))} "
-                              f"(valid: {', '.join(FIELDS)})")
+            raise FileError(f"{source}: unknown field(s) in the mapping: {', '.join(sorted(unknown))} "
+                              f"(valid: {', '.join(FIELDS)})", code="unknown_fields", file=source,
+                              fields=", ".join(sorted(unknown)), valid=", ".join(FIELDS))
         candidates = found[:1]
     return max(candidates, key=lambda c: (len(guess_mapping(c[1])), -c[0]), default=(0, []))
 
@@ -161,11 +167,13 @@ def _columns(header: list[str], source: str, mapping: Mapping[str, str] | None) 
     guessed = {k: v for k, v in guess_mapping(header).items() if v not in (mapping or {}).values()}
     guessed.update(mapping or {})
     if not ({"url", "text"} & set(guessed)):
-        raise IngestError(f"{source}: no post link or text column among {', '.join(map(repr, header))}; pass a "
-                          "mapping such as url=<link column> or text=<text column>; nothing was imported")
+        raise FileError(f"{source}: no post link or text column among {', '.join(map(repr, header))}; pass a "
+                          "mapping such as url=<link column> or text=<text column>; nothing was imported",
+                          code="no_identity_column", file=source, header=", ".join(map(repr, header)))
     if not (set(COUNTS) & set(guessed)):
-        raise IngestError(f"{source}: no figures (impressions, reach, likes, comments, shares, clicks, engagements) "
-                          "among the columns; pass a mapping such as likes=<column>; nothing was imported")
+        raise FileError(f"{source}: no figures (impressions, reach, likes, comments, shares, clicks, engagements) "
+                          "among the columns; pass a mapping such as likes=<column>; nothing was imported",
+                          code="no_figures", file=source, header=", ".join(map(repr, header)))
     return guessed
 
 
@@ -180,12 +188,13 @@ def _date_orders(out: ParsedPerformance, body: list[tuple[int, list[str]]], col:
         orders[f], ambiguous = _date_order(_cell(r, col, f) for _, r in body)
         if ambiguous:
             out.warnings.append(IngestWarning(out.source, None, out.mapping[f], "dates like 03/04 are ambiguous here: "
-                                              "read as day/month; use ISO dates (2026-04-03) if they are month/day"))
+                                              "read as day/month; use ISO dates (2026-04-03) if they are month/day",
+                                              "ambiguous_dates"))
     return orders
 
 
 def _read_row(out: ParsedPerformance, n: int, r: list[str], col: Mapping[str, int], orders: Mapping[str, str],
-              default_platform: str) -> PerfRow | None:
+              default_platform: str, zone: tzinfo) -> PerfRow | None:
     """One body row as a PerfRow (None, with a rejection on `out`, when the post cannot be identified)."""
     source, guessed = out.source, out.mapping
     text = _cell(r, col, "text")
@@ -194,25 +203,29 @@ def _read_row(out: ParsedPerformance, n: int, r: list[str], col: Mapping[str, in
     url = _cell(r, col, "url")
     if not text and not url:
         out.rejected.append(IngestWarning(source, n, guessed.get("url") or guessed.get("text"),
-                                          "no link and no text: the post cannot be identified, row skipped"))
+                                          "no link and no text: the post cannot be identified, row skipped",
+                                          "no_identity"))
         return None
     plat = normalize_platform(_cell(r, col, "platform")) or platform_of_url(url) or default_platform
     if not plat:
-        out.rejected.append(IngestWarning(source, n, guessed.get("url"), "unknown platform; pass --platform"))
+        out.rejected.append(IngestWarning(source, n, guessed.get("url"), "unknown platform; pass --platform",
+                                          "row_platform"))
         return None
     row = PerfRow(row=n, platform=plat, url=url, text=text)
     for f in ("posted_at", "measured_at"):
         if value := _cell(r, col, f):
-            when = _date(value, orders[f])
+            when = _date(value, orders[f], zone)
             if when is None:
-                out.warnings.append(IngestWarning(source, n, guessed[f], f"unparseable date {value!r}; left empty"))
+                out.warnings.append(IngestWarning(source, n, guessed[f], f"unparseable date {value!r}; left empty",
+                                                  "bad_date_empty", {"value": value}))
             setattr(row, f, when)
     for f in COUNTS:
         value = _cell(r, col, f)
         try:
             setattr(row, f, parse_count(value))
         except ValueError:
-            out.warnings.append(IngestWarning(source, n, guessed[f], f"{value!r} is not a number; left empty"))
+            out.warnings.append(IngestWarning(source, n, guessed[f], f"{value!r} is not a number; left empty",
+                                              "not_a_number", {"value": value}))
     return row
 
 

@@ -49,6 +49,8 @@ class _Writer:
         self.family, self.font = _pdf_font(pdf, font)
 
     def write(self, text: str, size: float = 10, style: str = "", space: float = 2) -> None:
+        if size >= 13 and self.pdf.get_y() > self.pdf.h - 50:  # a heading never ends a page alone
+            self.pdf.add_page()
         self.pdf.set_font(self.family, style, size)
         self.pdf.multi_cell(0, size * 0.5, _pdf_text(text, self.font), new_x="LMARGIN", new_y="NEXT")
         self.pdf.ln(space)
@@ -77,12 +79,15 @@ def render_pdf(data: ReportData, font: Path | None = None) -> bytes:
     pdf.add_page()
     w.write(f"{t['title']}: {data.brand_name}", 18, "B", 1)
     w.write(f"{data.month_title} · {t['generated'].format(date=h['date'](data.generated_at))}", 10, "", 4)
+    if data.internal:
+        w.write(t["internal_banner"], 10, "B", 4)
     _published(w, data, h)
     _performance(w, data, h)
     _charts(pdf, data)
     _rankings(w, data, h)
-    _review(w, data)
-    _ai_usage(w, data, h)
+    if data.internal:  # the client version has none of these figures
+        _review(w, data)
+        _ai_usage(w, data, h)
     return bytes(pdf.output())
 
 
@@ -106,9 +111,10 @@ def _performance(w: _Writer, data: ReportData, h: dict[str, Any]) -> None:
                 [[r["platform"] or t["total"], h["int"](r["posts"]), h["int"](r["impressions"]), h["int"](r["reach"]),
                   h["int"](r["engagement"]), h["pct"](r["pooled_rate"]), h["pct"](r["median_rate"])]
                  for r in data.performance])
+        w.write(data.sources, 9)
         w.write(t["performance_note"], 8)
-        if data.unmatched:
-            w.write(t["unmatched"].format(n=data.unmatched), 8)
+        for note in data.notes:
+            w.write(note, 8)
     else:
         w.write(t["performance_none"])
 
@@ -122,15 +128,17 @@ def _charts(pdf: Any, data: ReportData) -> None:
 
 
 def _rankings(w: _Writer, data: ReportData, h: dict[str, Any]) -> None:
-    """The top posts and the AI-versus-scratch comparison (each only when there is data)."""
+    """The top posts and (internal) the IA-versus-scratch comparison, each only when there is data."""
     t = data.t
     if data.top_posts:
         w.write(t["top_h"], 13, "B")
-        w.table([t["platform"], "#", t["text"], t["origin"], t["impressions"], t["engagement"], t["rate"]],
-                [[f"{r['platform']} ({r['sample_size']})", r["rank"], r["text"] or r["url"] or "",
-                  t["origins"][r["origin"]], h["int"](r["impressions"]), h["int"](r["engagement"]),
-                  h["pct"](r["engagement_rate"])] for r in data.top_posts], (13, 4, 36, 13, 12, 12, 12))
-    if data.origins:
+        origin = [t["origin"]] if data.internal else []
+        w.table([t["platform"], "#", t["text"], *origin, t["impressions"], t["engagement"], t["rate"]],
+                [[f"{r['platform']} ({r['sample']})", r["rank"], r["text"] or r["url"] or "",
+                  *([t["origins"][r["origin"]]] if data.internal else []), h["int"](r["impressions"]),
+                  h["int"](r["engagement"]), h["pct"](r["engagement_rate"])] for r in data.top_posts],
+                (15, 4, 36, 13, 12, 12, 12) if data.internal else (15, 4, 49, 12, 12, 12))
+    if data.internal and data.origins:
         w.write(t["origin_h"], 13, "B")
         w.table([t["origin"], t["measured"], t["mean_rate"], t["median_rate"], t["pooled_rate"]],
                 [[t["origins"][r["origin"]], h["int"](r["posts"]), h["pct"](r["mean_rate"]),

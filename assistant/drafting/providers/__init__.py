@@ -33,7 +33,7 @@ def resolve_provider_name(settings: Settings) -> str:
 def build_provider(settings: Settings) -> Provider:
     name = resolve_provider_name(settings)
     if name == "fake":
-        return FakeProvider()
+        return FakeProvider(delay=settings.fake_delay)
     if name == "local":
         from assistant.drafting.providers.local import LocalProvider
 

@@ -4,13 +4,15 @@ cadence warnings, best-time hints, scheduling and marking published, and exports
 from __future__ import annotations
 
 import html
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 import streamlit as st
 
+from assistant.db.engine import utcnow
 from assistant.plan import calendar as planning
 from assistant.plan import exports
-from assistant.web.common import brand_slug, lang, md, md_values, reviewer, services, shown_errors, t
+from assistant.review.timing import ScheduleInPast
+from assistant.web.common import brand_slug, lang, md, md_values, reviewer, services, shown_errors, t, when
 
 svc = services()
 queue = svc.review
@@ -69,7 +71,25 @@ with shown_errors():
 tab_schedule, tab_best, tab_export = st.tabs([t("calendar.tab_schedule"), t("calendar.tab_best"),
                                               t("calendar.tab_export")])
 who = reviewer()
+
+
+def past_offer(item_id: int, at: datetime, now: datetime) -> None:
+    """A time already past was refused: the reason in the reader's language, and the way out if
+    the post already went out: mark it published at that time, with the live post's link."""
+    st.error(md(ScheduleInPast(item_id, at, now, profile.timezone).localised(lang())), icon="⚠️")
+    st.info(t("calendar.past_offer", at=md(when(at, profile.timezone))), icon="✅")
+    live = st.text_input(t("calendar.live_url"), key="cal_past_url", placeholder="https://")
+    if st.button(t("calendar.mark_published_at"), key="cal_past_mark", disabled=not live):
+        with shown_errors():
+            planning.mark_published(queue, item_id, by=who, url=live, at=at, tz=profile.timezone)
+            st.session_state.pop("cal_past", None)
+            st.session_state["cal_published"] = item_id
+            st.rerun()
+
+
 with tab_schedule:
+    if (done := st.session_state.pop("cal_published", None)) is not None:
+        st.success(t("calendar.published", id=done))
     approved = queue.list_items(state="approved", brand=slug, per_page=200).items
     scheduled = queue.list_items(state="scheduled", brand=slug, per_page=200).items
     candidates = approved + scheduled
@@ -79,14 +99,23 @@ with tab_schedule:
                                                        f"{t('state.' + c.state)} · {c.text[:60]}"
                                                        for c in candidates if c.id == i))
         d1, d2 = st.columns(2)
-        when_day = d1.date_input(t("calendar.day"), value=date.today(), key="cal_when_day", format="DD/MM/YYYY")
+        local_now = planning.to_local(utcnow(), profile.timezone)  # the brand's today: 18:00 today, or tomorrow
+        first_day = local_now.date() + timedelta(days=local_now.hour >= 18)
+        when_day = d1.date_input(t("calendar.day"), value=first_day, key="cal_when_day", format="DD/MM/YYYY")
         when_time = d2.time_input(t("calendar.time", tz=md(profile.timezone)), value=time(18, 0), step=300,
                                   key="cal_when_time")
         if st.button(t("calendar.schedule"), key="cal_schedule", type="primary", disabled=not who):
+            st.session_state.pop("cal_past", None)
             with shown_errors():
-                planning.schedule(queue, pick, datetime.combine(when_day, when_time), tz=profile.timezone, by=who)
-                st.success(t("calendar.scheduled", id=pick))
-                st.rerun()
+                try:
+                    planning.schedule(queue, pick, datetime.combine(when_day, when_time), tz=profile.timezone, by=who)
+                except ScheduleInPast as refused:  # kept for the next run: the offer's button reruns the page
+                    st.session_state["cal_past"] = (refused.item_id, refused.at, refused.now)
+                else:
+                    st.success(t("calendar.scheduled", id=pick))
+                    st.rerun()
+        if (refusal := st.session_state.get("cal_past")) and refusal[0] == pick:
+            past_offer(*refusal)
     else:
         st.caption(t("calendar.nothing_to_schedule"))
     if scheduled:
@@ -108,7 +137,8 @@ with tab_best:
                                   for s in hint.slots)
                 st.markdown(f"**{md(label)}**: {slots} · {t('calendar.sample', n=hint.sample)}")
             else:
-                st.caption(planning.render(hint.reason, lang(), md_values(hint.values)) if hint.reason else md(label))
+                st.caption(planning.render(hint.reason, lang(), md_values({**hint.values, "platform": label}))
+                           if hint.reason else md(label))
 
 with tab_export:
     fmt = st.selectbox(t("calendar.format"), list(exports.FORMATS), key="cal_fmt",

@@ -1,19 +1,28 @@
-"""Draft page: a chat-style desk. A brief in, streamed drafts out (one card per platform x
-variant, with preview, checks and sources); follow-ups refine the chosen draft; any card can be
-edited and sent to review."""
+"""Draft page: a chat-style desk over the user's drafting sessions (assistant.desk). A brief in,
+drafts out (one card per platform x variant, with preview, checks and sources); follow-ups refine
+the chosen draft; any card can be edited and sent to review.
+
+Nothing here lives only in the browser tab: the session, the form's options, every streamed
+draft and every card edit are in the database, written by a job that runs on the server. A
+reload, a new tab or another app process shows the same session, still streaming or finished.
+"""
 
 from __future__ import annotations
-
-import html
 
 import streamlit as st
 from pydantic import ValidationError
 
 from assistant import platforms
 from assistant.accounts import can
-from assistant.drafting.schemas import GOALS, LANGUAGE_NAMES, MAX_BRIEF, MIN_BRIEF, Draft, DraftRequest
+from assistant.desk import DeskOptions, DeskSessionView, StreamedDraft, Turn
+from assistant.drafting.schemas import GOALS, LANGUAGE_NAMES, MAX_BRIEF, MIN_BRIEF, DraftRequest
 from assistant.errors import AssistantError
-from assistant.web.common import brand_slug, lang, md, reviewer, services, show_text, show_violations, shown_errors, t
+from assistant.text.urls import safe_link
+from assistant.web import cards
+from assistant.web.common import (brand_slug, lang, md, reviewer, say, services, show_violations, shown_errors, t,
+                                  when)
+
+POLL_SECONDS = 0.7
 
 svc = services()
 slug = brand_slug()
@@ -25,198 +34,264 @@ if not can(actor, "draft", slug):
     st.stop()
 brand = svc.brand(slug)
 profile = brand.profile
-conv: list[dict] = st.session_state.setdefault("conversations", {}).setdefault(slug, [])
-sent: dict[str, int] = st.session_state.setdefault("sent_to_review", {})
+desk = svc.desk
+OPEN = f"desk-session-{slug}"  # which session this tab shows (None: a new brief, not yet written)
+if OPEN not in st.session_state:
+    st.session_state[OPEN] = desk.latest(actor, slug)
+session_id: int | None = st.session_state[OPEN]
+view: DeskSessionView | None = None
+if session_id is not None:
+    try:
+        view = desk.get(actor, session_id)
+    except AssistantError:
+        st.session_state[OPEN] = session_id = None
 
 
-def label(platform: str) -> str:
-    rule = svc.rules.get(platform)
-    return rule.label if rule else platform
+# --- the form's options: restored from the session, saved as they change --------------------------
+
+def options_now() -> DeskOptions:
+    ss = st.session_state
+    return DeskOptions(platforms=ss.get(f"platforms-{slug}", []), goal=ss.get("goal", "engagement"),
+                       language=ss.get(f"language-{slug}"), variants=int(ss.get("variants", 1)),
+                       link=ss.get("link", ""), cta=ss.get("cta", ""))
 
 
-def find(draft_id: str | None) -> Draft | None:
-    for entry in conv:
-        for d in entry.get("drafts", []):
-            if d["id"] == draft_id:
-                return Draft.model_validate(d)
-    return None
+def save_options() -> None:
+    if st.session_state.get(OPEN) is not None:
+        desk.save_options(actor, st.session_state[OPEN], options_now())
 
 
-def preview_html(text: str, platform: str) -> str:
-    """The post as the platform shows it: hashtags highlighted, the 'see more' cut marked."""
-
-    def render(part: str) -> str:
-        out, pos = [], 0
-        for tag, start, end in platforms.hashtags(part):
-            out.append(html.escape(part[pos:start]))
-            out.append(f'<span style="color:#1d6fd1;font-weight:600">{html.escape(tag)}</span>')
-            pos = end
-        out.append(html.escape(part[pos:]))
-        return "".join(out).replace("\n", "<br>")
-
-    cut = platforms.see_more_preview(text, platform, svc.rules)
-    if cut and cut[1]:
-        shown, rest = cut
-        body = (f"{render(shown)}<span style='color:#888'> … {html.escape(t('draft.see_more'))}</span>"
-                f"<div style='color:#999;border-top:1px dashed #ccc;margin-top:6px;padding-top:4px'>"
-                f"{render(rest)}</div>")
-    else:
-        body = render(text)
-    return (f"<div style='background:#fff;border:1px solid #e3e3e3;border-radius:10px;padding:12px 14px;"
-            f"font-size:0.95rem;line-height:1.45;color:#111'>{body}</div>")
+def restore_options(options: DeskOptions) -> None:
+    ss = st.session_state
+    languages = list(dict.fromkeys([*profile.all_languages, *LANGUAGE_NAMES]))
+    ss[f"platforms-{slug}"] = [p for p in options.platforms if p in platforms.PLATFORMS] or default_platforms()
+    ss["goal"] = options.goal if options.goal in GOALS else "engagement"
+    ss[f"language-{slug}"] = options.language if options.language in languages else languages[0]
+    ss["variants"], ss["link"], ss["cta"] = max(1, min(5, options.variants)), options.link, options.cta
 
 
-def render_card(d: Draft) -> None:
-    rule = svc.rules[d.platform]
-    # The card shows, counts and checks the text as it stands in the editor below (the model's
-    # text until someone edits it), in the reader's language: checks never go stale.
-    text = st.session_state.get(f"edit-{d.id}", d.text)
+def default_platforms() -> list[str]:
+    return profile.platforms[:2] or ["instagram"]
+
+
+if st.session_state.get("desk-restored") != (slug, session_id):
+    if view is not None:
+        restore_options(view.options)
+    st.session_state["desk-restored"] = (slug, session_id)
+
+
+# --- a finished card -------------------------------------------------------------------------------
+
+def save_edit(card: StreamedDraft) -> None:
+    desk.edit(actor, card.id, st.session_state.get(f"edit-{card.id}", ""))
+
+
+@st.fragment
+def card_view(card: StreamedDraft) -> None:
+    """One finished draft: checks run on the text as it stands in the editor, in the reader's
+    language; the editor saves itself (so the checks never go stale and nothing is lost)."""
+    d = card.draft
+    key = f"edit-{card.id}"
+    st.session_state.setdefault(key, card.current_text)
+    text = st.session_state[key]
     edited_now = text != d.text
     violations = (platforms.validate(text, d.platform, profile, expected_language=d.language, rules=svc.rules)
                   if edited_now else d.violations)
     with st.container(border=True):
-        head, meta = st.columns([3, 2])
-        head.markdown(f"**{label(d.platform)}** · {t('draft.variant')} {d.variant}"
-                      + (f" · _{t('draft.refined', instruction=md(d.instruction))}_" if d.instruction else ""))
-        meta.caption(t("draft.written_by", model=md(d.model), provider=md(d.provider))
-                     + (f" · {t('draft.demo_model_short')}" if d.demo_model else "")
-                     + (f" · {t('draft.test_model_short')}" if d.test_model else ""))
-        st.html(preview_html(text, d.platform))
-        count = platforms.count(text, d.platform, svc.rules)
-        over = count > rule.limit
-        st.caption(("🔴 " if over else "") + t("draft.counter", count=count, limit=rule.limit)
-                   + (f" · {t('draft.repaired')}" if d.repaired else "")
-                   + f" · {t('draft.tokens', prompt=d.prompt_tokens, completion=d.completion_tokens)}"
-                   + (f" · ${d.cost_usd:.4f}" if d.cost_usd else "") + f" · {d.latency_ms / 1000:.1f} s")
+        cards.header(d)
+        st.html(cards.preview_html(text, d.platform))
+        cards.figures(d, text)
         if not d.complete:  # what arrived is shown, marked: never passed off as a whole draft
             st.warning(t("draft.incomplete_prefix") + " " + d.incomplete_message(lang()), icon="✂️")
         if edited_now:
             st.caption(t("draft.checked_edit"))
         show_violations(violations)
-        with st.expander(t("draft.sources", n=len(d.sources))):
-            if not d.sources:
-                st.caption(t("draft.no_sources"))
-            for s in d.sources:
-                m = s.metadata
-                if s.kind == "guideline":
-                    where = f"📘 {m.get('source', '')} › {m.get('heading', '')}"
-                else:
-                    where = (f"{'⭐' if s.kind == 'approved' else '💬'} {label(m.get('platform', ''))} · "
-                             f"{str(m.get('posted_at', ''))[:10]}")
-                    if "engagement" in m:
-                        where += f" · {t('search.engagement', value=m['engagement'])}"
-                st.markdown(f"**{md(where)}** · {t('search.score', score=s.score)}")
-                show_text(s.text, muted=True)
-        st.session_state.setdefault(f"edit-{d.id}", d.text)
-        edited = st.text_area(t("draft.edit"), key=f"edit-{d.id}", height=140)
-        c1, c2 = st.columns(2)
-        if c1.button(t("draft.refine_this"), key=f"refine-{d.id}", width="stretch"):
-            st.session_state["refine_target"] = d.id
+        cards.sources(d)
+        st.text_area(t("draft.edit"), key=key, height=140, on_change=save_edit, args=(card,))
+        if card.edited_at is not None or edited_now:
+            st.caption(t("draft.autosaved"))
+        card_actions(card, text)
+
+
+def card_actions(card: StreamedDraft, text: str) -> None:
+    d = card.draft
+    c1, c2, c3 = st.columns([2, 2, 1])
+    if c1.button(t("draft.refine_this"), key=f"refine-{card.id}", width="stretch"):
+        desk.set_target(actor, view.id, d.id)
+        st.rerun(scope="app")
+    if card.sent_item_id is not None:
+        c2.success(t("draft.kept_incomplete" if not d.complete else "draft.sent", id=card.sent_item_id))
+    elif c2.button(t("draft.send_to_review" if d.complete else "draft.keep_incomplete"), key=f"send-{card.id}",
+                   type="primary" if d.complete else "secondary", width="stretch"):
+        with shown_errors():
+            item = svc.review.add_draft(d, by=actor, submit=d.complete, keep_incomplete=not d.complete,
+                                        edited_text=text if text != d.text else None)
+            desk.mark_sent(actor, card.id, item.id)
             st.rerun()
-        if d.id in sent:
-            c2.success(t("draft.kept_incomplete" if not d.complete else "draft.sent", id=sent[d.id]))
-        elif c2.button(t("draft.send_to_review" if d.complete else "draft.keep_incomplete"), key=f"send-{d.id}",
-                       type="primary" if d.complete else "secondary", width="stretch"):
-            with shown_errors():
-                item = svc.review.add_draft(d, by=actor, submit=d.complete, keep_incomplete=not d.complete,
-                                            edited_text=edited if edited != d.text else None)
-                sent[d.id] = item.id
+    if card.sent_item_id is None and c3.button(t("draft.discard"), key=f"discard-{card.id}", width="stretch"):
+        desk.discard(actor, card.id)
+        st.rerun(scope="app")
+
+
+# --- turns -----------------------------------------------------------------------------------------
+
+def turn_error(turn: Turn) -> str:
+    error = turn.error or {}
+    if error.get("kind") == "internal":
+        return t("draft.job_internal")
+    key = error.get("key")
+    message = t(key, **error.get("params", {})) if key else error.get("message", "")
+    return t("error.prefix", message=md(message))
+
+
+def show_turn(turn: Turn, *, live: bool = False) -> None:
+    with st.chat_message("user"):
+        st.markdown(md(turn.text))
+    with st.chat_message("assistant"):
+        for card in turn.shown:
+            if card.state == "done" and card.draft is not None and not live:
+                card_view(card)
+            elif card.state == "done" and card.draft is not None:
+                cards.streaming(card.model_copy(update={"text": card.draft.text}))
+            elif card.state == "streaming":
+                cards.streaming(card)
+            else:
+                cards.interrupted(card)
+        if turn.state == "failed":
+            st.error(turn_error(turn), icon="⚠️")
+        elif turn.state == "interrupted":
+            st.warning(t("draft.interrupted", when=when(turn.finished_at, profile.timezone)), icon="⏸️")
+            if st.button(t("draft.resume"), key=f"resume-{turn.id}", type="primary"):
+                with shown_errors():
+                    svc.jobs.resume(actor, turn.id)
+                    st.rerun()
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def live_turn(session: int, turn_id: int) -> None:
+    """The running job, read back from the database until it ends (whichever process runs it)."""
+    now = desk.get(actor, session)
+    turn = next((x for x in now.turns if x.id == turn_id), None)
+    if turn is None or turn.state != "running":
+        st.rerun(scope="app")
+    show_turn(turn, live=True)
+
+
+# --- recent sessions -------------------------------------------------------------------------------
+
+def recent_sessions() -> None:
+    recent = desk.recent(actor, slug)
+    new, past = st.columns([1, 3])
+    if new.button(t("draft.new_brief"), key="desk-new", width="stretch", disabled=session_id is None):
+        st.session_state[OPEN] = None
+        st.session_state.pop("desk-restored", None)
+        st.rerun()
+    if not recent:
+        return
+    with past.expander(t("draft.recent", n=len(recent))):
+        for s in recent:
+            info, go = st.columns([5, 1])
+            info.markdown(("▶️ " if s.id == session_id else "") + f"**{md(s.title)}**")
+            info.caption(f"{when(s.updated_at, profile.timezone)} · {t('draft.recent_drafts', n=s.drafts)}"
+                         + (f" · {t('draft.streaming')}" if s.running else ""))
+            if s.id != session_id and go.button(t("draft.open"), key=f"desk-open-{s.id}", width="stretch"):
+                st.session_state[OPEN] = s.id
                 st.rerun()
 
 
-def stream_into(events, entry: dict) -> None:
-    """Show tokens as they arrive; each finished draft goes into the conversation at once, so
-    an error later in the run loses nothing already written."""
-
-    def stream_one(placeholder) -> None:
-        """Model output is foreign text: shown as it arrives, as text (never as Markdown)."""
-        written, repairing = "", False
-        for ev in events:
-            if ev.kind == "token":
-                written += ev.text
-                placeholder.markdown(md(written) + (f"\n\n_{t('draft.repairing')}_" if repairing else ""))
-            elif ev.kind == "repair" and not repairing:
-                repairing = True
-                placeholder.markdown(md(written) + f"\n\n_{t('draft.repairing')}_")
-            elif ev.kind == "done":
-                entry["drafts"].append(ev.draft.model_dump())
-                return
-
-    for ev in events:
-        if ev.kind == "start":
-            st.markdown(f"**{label(ev.platform)}** · {t('draft.variant')} {ev.variant}")
-            stream_one(st.empty())
+def bad_link() -> bool:
+    link = (st.session_state.get("link") or "").strip()
+    return bool(link) and safe_link(link) is None
 
 
-# --- page ---------------------------------------------------------------------------------------
+def submit(prompt: str, chosen: list[str]) -> None:
+    """Start the job (a brief, or a refinement of the target) and show the session it runs in."""
+    global session_id
+    target = view.find(view.refine_target) if view is not None else None
+    if target is None and not chosen:
+        raise AssistantError(t("draft.pick_platform"))
+    if target is None and bad_link():
+        raise AssistantError(t("draft.bad_link"))
+    if session_id is None or target is None and view is not None and view.turns:
+        # a new brief opens a new session (so the recent list is one brief each); a refinement stays
+        session_id = st.session_state[OPEN] = desk.open(actor, slug, options_now())
+        st.session_state["desk-restored"] = (slug, session_id)
+    if target is not None:
+        svc.jobs.refine(actor, session_id, target.draft, prompt)
+        return
+    svc.knowledge.index_brand(brand)  # no-op when fresh
+    o = options_now()
+    request = DraftRequest(brand=slug, platforms=chosen, brief=prompt, goal=o.goal, language=o.language,
+                           variants=o.variants, link=o.link or None, call_to_action=o.cta or None)
+    svc.jobs.brief(actor, session_id, request)
 
+
+# --- page ------------------------------------------------------------------------------------------
+
+cards.autosave()
 st.title(t("draft.title", brand=md(profile.name)))
+recent_sessions()
 with st.container(border=True):
     c1, c2, c3, c4 = st.columns([3, 2, 1.3, 1])
-    default_platforms = profile.platforms[:2] or ["instagram"]
-    chosen = c1.multiselect(t("draft.platforms"), list(platforms.PLATFORMS), default=default_platforms,
-                            format_func=label, key=f"platforms-{slug}")
-    goal = c2.selectbox(t("draft.goal"), list(GOALS), index=1, format_func=lambda g: t(f"goal.{g}"),
-                        key="goal")
-    languages = list(dict.fromkeys([*profile.all_languages, *LANGUAGE_NAMES]))
-    language = c3.selectbox(t("draft.language"), languages, key=f"language-{slug}",
-                            format_func=lambda code: t(f"violation.lang.{code}"))
-    variants = c4.number_input(t("draft.variants"), min_value=1, max_value=5, value=1, key="variants")
-    with st.expander(t("draft.more_options")):
-        link = st.text_input(t("draft.link"), key="link")
-        cta = st.text_input(t("draft.cta"), key="cta")
+    st.session_state.setdefault(f"platforms-{slug}", default_platforms())
+    chosen = c1.multiselect(t("draft.platforms"), list(platforms.PLATFORMS), format_func=cards.label,
+                            key=f"platforms-{slug}", on_change=save_options)
+    st.session_state.setdefault("goal", "engagement")
+    c2.selectbox(t("draft.goal"), list(GOALS), format_func=lambda g: t(f"goal.{g}"), key="goal",
+                 on_change=save_options)
+    c3.selectbox(t("draft.language"), list(dict.fromkeys([*profile.all_languages, *LANGUAGE_NAMES])),
+                 key=f"language-{slug}", format_func=lambda code: t(f"violation.lang.{code}"), on_change=save_options)
+    st.session_state.setdefault("variants", 1)
+    c4.number_input(t("draft.variants"), min_value=1, max_value=5, key="variants", on_change=save_options)
+    with st.expander(t("draft.more_options"), expanded=bool(bad_link())):
+        st.text_input(t("draft.link"), key="link", on_change=save_options, max_chars=2000,
+                      placeholder="https://")
+        if bad_link():  # said next to the field, as it is typed; the brief is not sent with it
+            st.error(t("draft.bad_link"), icon="🔗")
+        st.text_input(t("draft.cta"), key="cta", on_change=save_options, max_chars=200)
 
-for entry in conv:
-    with st.chat_message(entry["role"]):
-        if entry["role"] == "user":
-            st.markdown(md(entry["text"]))
-        else:
-            for d in entry["drafts"]:
-                render_card(Draft.model_validate(d))
-            if entry.get("error"):
-                st.error(entry["error"], icon="⚠️")
+running = view.running if view is not None else None
+for turn in view.turns if view is not None else []:
+    if turn is not running:
+        show_turn(turn)
+if running is not None:
+    live_turn(view.id, running.id)
 
-target = find(st.session_state.get("refine_target"))
-if target:
+target = view.find(view.refine_target) if view is not None else None
+if target is not None and running is None:
     info, reset = st.columns([5, 1])
-    info.info(t("draft.refining", platform=label(target.platform), variant=target.variant), icon="🔁")
-    if reset.button(t("draft.new_brief"), width="stretch"):
-        st.session_state.pop("refine_target", None)
+    info.info(t("draft.refining", platform=cards.label(target.platform), variant=target.variant), icon="🔁")
+    if reset.button(t("draft.new_brief"), key="desk-untarget", width="stretch"):
+        desk.set_target(actor, view.id, None)
         st.rerun()
-elif not conv:
+elif view is None or not view.turns:
     st.caption(t("draft.empty_hint"))
 
-# The brief's limit is shown as the user types (the box counts and stops at it); a brief with no
-# words is answered here, in the user's language, and nothing is sent.
+# The brief's limit is shown as the user types (the box counts and stops at it). A brief that
+# cannot be sent is answered here, in the user's language, and put back in the box: never wiped.
+if "brief-restore" in st.session_state:
+    st.session_state["brief"] = st.session_state.pop("brief-restore")
 prompt = st.chat_input(t("draft.refine_placeholder") if target else t("draft.brief_placeholder"),
-                       max_chars=MAX_BRIEF)
-if prompt is not None and len(prompt.strip()) < MIN_BRIEF:
-    st.warning(t("draft.brief_too_short", min=MIN_BRIEF), icon="✏️")
-    prompt = None
-if prompt:
-    conv.append({"role": "user", "text": prompt})
-    entry: dict = {"role": "assistant", "drafts": []}
-    conv.append(entry)
-    with st.chat_message("user"):
-        st.markdown(md(prompt))
-    with st.chat_message("assistant"):
+                       key="brief", max_chars=MAX_BRIEF, disabled=running is not None)
+problem = st.session_state.get("brief-problem")  # shown until a brief goes through
+if problem:
+    st.warning(problem, icon="✏️")
+if prompt is not None:
+    problem = None
+    if len(prompt.strip()) < MIN_BRIEF:
+        problem = t("draft.brief_too_short", min=MIN_BRIEF)
+    else:
         try:
-            drafter = svc.drafter(actor=actor)
-            if target:
-                stream_into(drafter.stream_refine(target, prompt), entry)
-                st.session_state["refine_target"] = entry["drafts"][-1]["id"] if entry["drafts"] else target.id
-            else:
-                if not chosen:
-                    raise AssistantError(t("draft.pick_platform"))
-                svc.knowledge.index_brand(brand)  # no-op when fresh
-                request = DraftRequest(brand=slug, platforms=chosen, brief=prompt, goal=goal, language=language,
-                                       variants=int(variants), link=link or None, call_to_action=cta or None)
-                stream_into(drafter.stream(request), entry)
+            submit(prompt, chosen)
         except AssistantError as exc:
-            entry["error"] = t("error.prefix", message=md(exc))
+            problem = t("error.prefix", message=md(say(exc)))
         except ValidationError as exc:  # request validation: our messages, without pydantic's links
-            entry["error"] = t("error.prefix", message=md("; ".join(
+            problem = t("error.prefix", message=md("; ".join(
                 str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())))
-        except ValueError as exc:  # any other bad value: its message says what to fix
-            entry["error"] = t("error.prefix", message=md(exc))
+        else:
+            st.session_state.pop("brief-problem", None)
+    if problem:
+        st.session_state["brief-problem"] = problem
+        if prompt.strip():
+            st.session_state["brief-restore"] = prompt
     st.rerun()

@@ -1,7 +1,11 @@
 """Brand library: the profile, uploads of posts and guidelines (with a column-mapping preview the
-user can correct), and a search box showing what the model will see."""
+user can correct, the platform asked for when the file does not say it, and the zone of its times),
+performance imports, and a search box showing what the model will see. Each upload's outcome shows
+under its button, after a rerun that reads the header counts again."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 import pandas as pd
 import streamlit as st
@@ -9,8 +13,11 @@ import streamlit as st
 from assistant.accounts import can
 
 from assistant.errors import AssistantError
+from assistant.knowledge.files import problem_text
 from assistant.knowledge.parsing import POST_FIELDS, parse_posts_csv, sniff_posts
-from assistant.web.common import reviewer, brand_slug, md, services, show_text, shown_errors, t
+from assistant.platforms.rules import label
+from assistant.web.common import lang, reviewer, brand_slug, md, services, show_text, shown_errors, t, when
+from assistant.web.uploads import platform_choice, uploader, zone_choice
 
 svc = services()
 slug = brand_slug()
@@ -54,96 +61,159 @@ with tab_profile:
                 f"{t('emoji.' + p.emoji, max=p.emoji_max)} · **{t('brand.four_eyes')}**: "
                 f"{t('common.yes') if p.four_eyes else t('common.no')}")
 
-if uploads:
-    with tab_upload:
-        limit_mb = svc.settings.max_upload_mb
-        st.caption(t("library.upload_help", mb=f"{limit_mb:g}"))
-        posts_file = st.file_uploader(t("library.posts_file"), type=["csv", "tsv", "txt"], key="posts_upload")
-        if posts_file is not None:
-            raw = posts_file.getvalue()
-            if len(raw) > svc.settings.max_upload_bytes:
-                st.error(t("library.too_big", name=md(posts_file.name), mb=f"{len(raw) / 1e6:.1f}", limit=f"{limit_mb:g}"))
-            else:
-                try:
-                    sniffed = sniff_posts(raw, posts_file.name)
-                except AssistantError as exc:
-                    sniffed = None
-                    st.error(t("error.prefix", message=md(exc)))
-                if sniffed is not None:
-                    st.caption(t("library.detected", encoding=md(sniffed.encoding), delimiter=md(repr(sniffed.delimiter))))
-                    options = ["—", *sniffed.header]
-                    mapping: dict[str, str] = {}
-                    cols = st.columns(3)
-                    for i, field in enumerate(POST_FIELDS):
-                        guess = sniffed.mapping.get(field)
-                        choice = cols[i % 3].selectbox(t(f"field.{field}"), options,
-                                                       index=options.index(guess) if guess in options else 0,
-                                                       key=f"map-{field}")
-                        if choice != "—":
-                            mapping[field] = choice
-                    try:
-                        preview = parse_posts_csv(raw, brand=slug, source=posts_file.name, mapping=mapping)
-                    except AssistantError as exc:
-                        preview = None
-                        st.warning(t("error.prefix", message=md(exc)))
-                    if preview is not None:
-                        st.caption(t("library.preview", rows=len(preview.documents), rejected=len(preview.rejected),
-                                     warnings=len(preview.warnings)))
-                        sample = [{t("field.text"): d.text[:120], t("field.platform"): d.metadata.get("platform"),
-                                   t("field.posted_at"): d.metadata.get("posted_at"),
-                                   t("library.engagement"): d.metadata.get("engagement")}
-                                  for d in preview.documents[:5]]
-                        st.dataframe(pd.DataFrame(sample), width="stretch", hide_index=True)
-                        if st.button(t("library.ingest"), type="primary", key="ingest-posts"):
-                            bar = st.progress(0.0, text=t("library.embedding"))
-                            with shown_errors():
-                                report = svc.knowledge.ingest_bytes(
-                                    slug, raw, posts_file.name, kind="post", mapping=mapping, by=reviewer(),
-                                    progress=lambda done, total: bar.progress(
-                                        done / max(total, 1), text=t("library.progress", done=done, total=total)))
-                                bar.progress(1.0, text=t("library.done"))
-                                st.session_state["ingest_report"] = report.as_dict()
-        guideline_files = st.file_uploader(t("library.guideline_files"), type=["md", "markdown", "txt"],
-                                           accept_multiple_files=True, key="guideline_upload")
-        if guideline_files and st.button(t("library.ingest_guidelines"), key="ingest-guidelines"):
-            from assistant.knowledge.ingestion import IngestReport
+POST_TYPES, GUIDELINE_TYPES = (".csv", ".tsv", ".txt"), (".md", ".markdown", ".txt")
+RESULT = "library_result"  # {brand, section, file, report, failed}: shown under its button, after the rerun
 
-            report = IngestReport(brand=slug)
-            for f in guideline_files:
+
+def _result(section: str, file_name: str | None = None) -> None:
+    """The outcome of the last upload of `section`, right under its button (in the reader's language)."""
+    got = st.session_state.get(RESULT)
+    if not got or got["brand"] != slug or got["section"] != section or (file_name and got["file"] != file_name):
+        return
+    report = got["report"]
+    for exc in got["failed"]:
+        st.error(t("library.failed", message=md(problem_text(exc, lang()))), icon="⚠️")
+    if report is None:
+        return
+    if section == "performance":
+        st.success(t("library.performance_report", rows=t("count.rows", n=report.rows), url=report.matched_by_url,
+                     text=report.matched_by_text, unmatched=len(report.unmatched),
+                     refreshed=t("count.posts_refreshed", n=report.refreshed_docs)))
+    elif report.files:
+        st.success(t("library.report", added=report.added, updated=report.updated, replaced=report.replaced,
+                     unchanged=report.unchanged, rejected=len(report.rejected)))
+    notes = [*report.rejected, *report.warnings]
+    if notes:
+        with st.expander(t("library.warnings", n=len(notes))):
+            for w in notes[:50]:
+                st.caption(md(problem_text(w, lang())))
+
+
+def _done(section: str, file_name: str, report: object, failed: list[Exception]) -> None:
+    """Keep the outcome and run the page again: the header counts are read after the upload."""
+    st.session_state[RESULT] = {"brand": slug, "section": section, "file": file_name, "report": report,
+                                "failed": failed}
+    st.rerun()
+
+
+def _mapping(sniffed) -> dict[str, str]:
+    """The columns, as guessed and as the person corrects them."""
+    st.caption(t("library.detected", encoding=md(sniffed.encoding), delimiter=md(repr(sniffed.delimiter))))
+    options = ["—", *sniffed.header]
+    mapping: dict[str, str] = {}
+    cols = st.columns(3)
+    for i, field in enumerate(POST_FIELDS):
+        guess = sniffed.mapping.get(field)
+        choice = cols[i % 3].selectbox(t(f"field.{field}"), options, index=options.index(guess) if guess in options else 0,
+                                       key=f"map-{field}")
+        if choice != "—":
+            mapping[field] = choice
+    return mapping
+
+
+def _posted(value: object) -> str:
+    """A stored post time in the brand's zone, with the zone named ("" when there is none)."""
+    try:
+        return when(datetime.fromisoformat(str(value)), p.timezone)
+    except ValueError:
+        return ""
+
+
+def _preview(preview) -> None:
+    st.caption(t("library.preview", rows=t("count.posts_ready", n=len(preview.documents)),
+                 rejected=t("count.rows_rejected", n=len(preview.rejected)),
+                 warnings=t("count.warnings", n=len(preview.warnings))))
+    sample = [{t("field.text"): d.text[:120],
+               t("field.platform"): label(d.metadata["platform"]) if d.metadata.get("platform") else "—",
+               t("field.posted_at"): _posted(d.metadata.get("posted_at")) or "—",
+               t("library.engagement"): d.metadata.get("engagement")}
+              for d in preview.documents[:5]]
+    st.dataframe(pd.DataFrame(sample), width="stretch", hide_index=True)
+
+
+def _posts_upload() -> None:
+    """Past posts: the columns, the platform when the file does not say it, the zone of its times,
+    a preview, then the import; the outcome right under the button."""
+    files = uploader(t("library.posts_file"), "posts_upload", POST_TYPES)
+    posts_file = files[0] if files else None
+    if posts_file is None:
+        return _result("posts")
+    raw = posts_file.getvalue()
+    try:
+        mapping = _mapping(sniff_posts(raw, posts_file.name))
+    except AssistantError as exc:
+        return st.error(t("error.prefix", message=md(problem_text(exc, lang()))), icon="⚠️")
+    platform = platform_choice("posts_platform", p.platforms) if "platform" not in mapping else None
+    zone = zone_choice("posts_utc", p.timezone) if "posted_at" in mapping else p.timezone
+    try:
+        preview = parse_posts_csv(raw, brand=slug, source=posts_file.name, mapping=mapping, platform=platform, zone=zone)
+    except AssistantError as exc:
+        return st.warning(t("error.prefix", message=md(problem_text(exc, lang()))), icon="⚠️")
+    _preview(preview)
+    missing_platform = "platform" not in mapping and platform is None
+    if missing_platform:
+        st.caption(t("library.platform_needed"))
+    if st.button(t("library.ingest"), type="primary", key="ingest-posts", disabled=missing_platform):
+        bar = st.progress(0.0, text=t("library.embedding"))
+        try:
+            report, failed = svc.knowledge.ingest_bytes(
+                slug, raw, posts_file.name, kind="post", mapping=mapping, platform=platform, zone=zone,
+                require_platform=True, by=reviewer(),
+                progress=lambda done, total: bar.progress(done / max(total, 1),
+                                                          text=t("library.progress", done=done, total=total))), []
+        except AssistantError as exc:
+            report, failed = None, [exc]
+        _done("posts", posts_file.name, report, failed)
+    _result("posts", posts_file.name)
+
+
+def _guidelines_upload() -> None:
+    from assistant.knowledge.ingestion import IngestReport
+
+    files = uploader(t("library.guideline_files"), "guideline_upload", GUIDELINE_TYPES, many=True)
+    if files and st.button(t("library.ingest_guidelines"), key="ingest-guidelines"):
+        report, failed = IngestReport(brand=slug), []
+        with st.spinner(t("library.embedding")):
+            for f in files:
                 try:
                     svc.knowledge.ingest_bytes(slug, f.getvalue(), f.name, kind="guideline", report=report,
                                                by=reviewer())
                 except AssistantError as exc:
-                    report.errors.append(str(exc))
-            st.session_state["ingest_report"] = report.as_dict()
-        perf_file = st.file_uploader(t("library.performance_file"), type=["csv", "tsv", "txt"], key="perf_upload",
-                                     help=t("library.performance_help"))
-        if perf_file is not None and st.button(t("library.import_performance"), key="import-perf"):
-            from assistant.analytics import performance
+                    failed.append(exc)
+        _done("guidelines", "", report, failed)
+    _result("guidelines")
 
-            with shown_errors():
-                result = performance.import_bytes(svc, slug, perf_file.getvalue(), perf_file.name, by=reviewer())
-                st.success(t("library.performance_report", rows=result.rows, url=result.matched_by_url,
-                             text=result.matched_by_text, unmatched=len(result.unmatched),
-                             refreshed=result.refreshed_docs))
-                for w in [*result.rejected, *result.warnings][:20]:
-                    st.caption(md(w))
-        report = st.session_state.get("ingest_report")
-        if report and report["brand"] == slug:
-            st.success(t("library.report", added=report["added"], updated=report["updated"],
-                         replaced=report["replaced"], unchanged=report["unchanged"], rejected=report["rejected"]))
-            for line in report["errors"]:
-                st.error(md(line))
-            if report["rejected_rows"] or report["warnings"]:
-                with st.expander(t("library.warnings", n=len(report["rejected_rows"]) + len(report["warnings"]))):
-                    for line in report["rejected_rows"] + report["warnings"]:
-                        st.caption(md(line))
+
+def _performance_upload() -> None:
+    from assistant.analytics import performance
+
+    files = uploader(t("library.performance_file"), "perf_upload", POST_TYPES, help_text=t("library.performance_help"))
+    perf_file = files[0] if files else None
+    if perf_file is None:
+        return _result("performance")
+    zone = zone_choice("perf_utc", p.timezone)
+    if st.button(t("library.import_performance"), key="import-perf"):
+        try:
+            result, failed = performance.import_bytes(svc, slug, perf_file.getvalue(), perf_file.name,
+                                                      by=reviewer(), zone=zone), []
+        except AssistantError as exc:
+            result, failed = None, [exc]
+        _done("performance", perf_file.name, result, failed)
+    _result("performance", perf_file.name)
+
+
+if uploads:
+    with tab_upload:
+        st.caption(t("library.upload_help", mb=f"{svc.settings.max_upload_mb:g}"))
+        _posts_upload()
+        _guidelines_upload()
+        _performance_upload()
 
 with tab_search:
     st.caption(t("search.help"))
     kinds = ["all", "post", "guideline"]
-    kind = st.radio(t("search.kind"), kinds, format_func=lambda k: t(f"search.kind.{k}"), horizontal=True,
-                    key="search_kind")
+    names = {k: t(f"search.kind.{k}") for k in kinds}  # fixed for this run: AppTest formats values outside it
+    kind = st.radio(t("search.kind"), kinds, format_func=names.__getitem__, horizontal=True, key="search_kind")
     query = st.text_input(t("search.header"), placeholder=t("search.placeholder"), key="search_query")
     if query:
         with shown_errors():
@@ -152,7 +222,8 @@ with tab_search:
                 st.info(t("search.none", slug=md(slug)))
             for r in results:
                 m = r.metadata
-                where = m.get("heading") or f"{m.get('platform', '')} · {str(m.get('posted_at', ''))[:10]}"
+                where = m.get("heading") or " · ".join(
+                    x for x in (label(m.get("platform") or ""), _posted(m.get("posted_at"))) if x)
                 meta = [t("search.score", score=r.score)]
                 if "engagement" in m:
                     meta.append(t("search.engagement", value=m["engagement"]))

@@ -15,7 +15,7 @@ from assistant.platforms import PLATFORMS
 from assistant.review import EditConflict
 from assistant.review.commands import DECISIONS
 from assistant.review.schemas import STATES
-from assistant.web.common import (brand_slug, md, reviewer, services, show_text, show_violations, shown_errors, t,
+from assistant.web.common import (brand_slug, md, reviewer, say, services, show_text, show_violations, shown_errors, t,
                                   when)
 
 svc = services()
@@ -89,7 +89,7 @@ def change(call, *, conflict_key: str, yours: str, clear: tuple[str, ...]) -> No
         st.session_state[conflict_key] = conflict_of(exc, yours)
         st.rerun()
     except AssistantError as exc:
-        st.error(t("error.prefix", message=md(exc)))
+        st.error(t("error.prefix", message=md(say(exc))))
         return
     for key in clear:
         st.session_state.pop(key, None)
@@ -166,7 +166,8 @@ if ids:
     st.divider()
     st.subheader(t("review.item", id=view.id, brand=md(brands.get(view.brand, view.brand)),
                    platform=svc.rules[view.platform].label))
-    st.caption(f"{state_label(view.state)} · {t('review.version', version=view.version)} · "
+    # one numbering for people: the text's revisions v0..vN (the item's own version is the lock's)
+    st.caption(f"{state_label(view.state)} · {t('review.version', version=view.current_revision)} · "
                f"{t('review.revisions', n=len(view.revisions))} · {t('review.brief')}: {md(view.brief)}")
 
     v0 = view.revisions[0]

@@ -1,0 +1,88 @@
+"""The drafting desk in Chromium: a reload and a second tab mid-draft show the same session still
+streaming; a card edit is saved while typing (no blur, no button) and survives a reload, with its
+checks run again; the app process killed mid-draft (SIGKILL) and a new one started: the job is
+shown interrupted with what it had written, and resumes."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+
+from tests.web.test_browser import ARTIFACTS, _chromium, add_user, pytestmark, running_app, sign_in  # noqa: F401
+
+BRIEF = "Laboratorio di rammendo sabato in bottega: portate i maglioni bucati"
+SLOW = {"ASSISTANT_FAKE_DELAY": "0.12", "ASSISTANT_JOB_STALE_SECONDS": "3"}
+
+
+def start_brief(page) -> None:
+    box = page.get_by_placeholder("Scrivi il brief: di cosa parla il post?")
+    box.fill(BRIEF)
+    box.press("Enter")
+
+
+def test_a_reload_and_a_second_tab_mid_draft_and_an_edit_saved_while_typing(tmp_path, brands_dir):
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    add_user(tmp_path, brands_dir)
+    with running_app(tmp_path, brands_dir, env_extra=SLOW) as url, sync_playwright() as pw:
+        browser = _chromium(pw)
+        context = browser.new_context(locale="it-IT", viewport={"width": 1400, "height": 1600})
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        sign_in(page, url)
+        start_brief(page)
+        expect(page.get_by_text("in scrittura…", exact=True).first).to_be_visible()
+        page.reload()  # mid-draft: the job is the server's, not the tab's
+        expect(page.get_by_test_id("stChatMessage").get_by_text(BRIEF).first).to_be_visible()
+        expect(page.get_by_text("in scrittura…", exact=True).first).to_be_visible()
+        other = context.new_page()  # another tab of the same person sees the same session
+        other.set_default_timeout(60_000)
+        other.goto(url)
+        expect(other.get_by_test_id("stChatMessage").get_by_text(BRIEF).first).to_be_visible()
+        page.screenshot(path=str(ARTIFACTS / "10-desk-streaming.png"), full_page=True)
+        expect(page.get_by_text("Scritta da fake-echo-1 (fake)").first).to_be_visible(timeout=60_000)
+        expect(other.get_by_text("Scritta da fake-echo-1 (fake)").first).to_be_visible(timeout=60_000)
+
+        editor = page.get_by_label("Modifica prima di inviare").first
+        editor.click()
+        editor.press("Control+End")
+        editor.press_sequentially(" Portate anche le calze!", delay=30)
+        page.wait_for_timeout(2_000)  # a pause in typing saves; the field never lost focus
+        expect(page.get_by_text("Modifica salvata.").first).to_be_visible()
+        expect(page.get_by_text("Controlli sul testo modificato").first).to_be_visible()
+        page.reload()
+        kept = page.get_by_label("Modifica prima di inviare").first
+        expect(kept).to_have_value(re.compile(r"Portate anche le calze!$"))
+        expect(page.get_by_text(re.compile(r"^Brief recenti \(1\)$"))).to_be_visible()
+        page.screenshot(path=str(ARTIFACTS / "11-desk-edit-kept.png"), full_page=True)
+        browser.close()
+
+
+def test_a_killed_app_process_leaves_an_interrupted_job_that_another_process_resumes(tmp_path, brands_dir):
+    from playwright.sync_api import expect, sync_playwright
+
+    add_user(tmp_path, brands_dir)
+    started: list = []
+    with sync_playwright() as pw:
+        browser = _chromium(pw)
+        page = browser.new_page(locale="it-IT", viewport={"width": 1400, "height": 1600})
+        page.set_default_timeout(60_000)
+        with running_app(tmp_path, brands_dir, env_extra=SLOW, started=started, log_name="first.log") as url:
+            sign_in(page, url)
+            start_brief(page)
+            expect(page.get_by_text("in scrittura…", exact=True).first).to_be_visible()
+            page.wait_for_timeout(800)  # some words are written
+            os.kill(started[0].pid, signal.SIGKILL)
+            started[0].wait(10)
+        with running_app(tmp_path, brands_dir, env_extra=SLOW, log_name="second.log") as url:
+            page.goto(url)  # the sign-in is in the database: the new process accepts the same cookie
+            expect(page.get_by_text(re.compile(r"^Il lavoro si è interrotto")).first).to_be_visible(timeout=30_000)
+            expect(page.get_by_text(re.compile(r"^Testo interrotto")).first).to_be_visible()
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "12-desk-interrupted.png"), full_page=True)
+            page.get_by_role("button", name="Riprendi").click()
+            expect(page.get_by_text("Scritta da fake-echo-1 (fake)").first).to_be_visible(timeout=60_000)
+            expect(page.get_by_role("button", name="Riprendi")).to_have_count(0)
+        browser.close()
