@@ -41,6 +41,8 @@ class Actor(BaseModel):
     share_id: int | None = None  # a link: which one
     share_brand: str | None = None
     share_items: frozenset[int] = frozenset()
+    language: str | None = None  # preferences (None: the default language, the brand's zone)
+    timezone: str | None = None
 
     @property
     def label(self) -> str:
@@ -72,6 +74,8 @@ class UserPublic(BaseModel):
     created_at: datetime
     last_login_at: datetime | None
     locked_until: datetime | None
+    language: str | None = None
+    timezone: str | None = None
     grants: tuple[Grant, ...] = ()
     has_password: bool = False
 

@@ -205,6 +205,37 @@ class Directory:
 
         return self.db.write(txn)
 
+    def set_preferences(self, by: Actor, *, language: str | None = None, timezone: str | None = None) -> Actor:
+        """The signed-in person's own preferences: the interface language, and the zone times are
+        shown in ("" or None for the brand's). Returns them as the Actor the app keeps."""
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        from assistant.i18n import LANGUAGES
+
+        if language is not None and language not in LANGUAGES:
+            raise InvalidRequest(f"language: use one of {', '.join(LANGUAGES)}", code="language_unknown")
+        zone = (timezone or "").strip() or None
+        if zone is not None:
+            try:
+                ZoneInfo(zone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise InvalidRequest(f"timezone: {zone!r} is not a time zone (e.g. Europe/Rome)",
+                                     code="zone_unknown", zone=zone) from None
+        if by.user_id is None:
+            raise InvalidRequest("preferences belong to a signed-in user")
+
+        def txn(s: Session) -> Actor:
+            user = s.get(User, by.user_id)
+            if user is None:
+                raise InvalidRequest(f"no user with id {by.user_id}")
+            if language is not None:
+                user.language = language
+            if timezone is not None:
+                user.timezone = zone
+            return self._actor(s, user)
+
+        return self.db.write(txn)
+
     def set_active(self, username: str, active: bool, *, by: Actor | None) -> UserPublic:
         def txn(s: Session) -> UserPublic:
             self._must_admin(by)
@@ -301,7 +332,7 @@ class Directory:
 
     def _actor(self, s: Session, user: User) -> Actor:
         return Actor(user_id=user.id, username=user.username, name=user.name, email=user.email,
-                     grants=self._grants(s, user))
+                     grants=self._grants(s, user), language=user.language, timezone=user.timezone)
 
     def _public(self, s: Session, user: User, grants: tuple[Grant, ...] | None = None) -> UserPublic:
         return UserPublic.model_validate({**{c.key: getattr(user, c.key) for c in User.__table__.columns},

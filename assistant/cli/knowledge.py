@@ -226,12 +226,8 @@ def _duration(seconds: float) -> str:
 def _local_day(value: object, zone: str) -> str:
     """A stored (UTC) posting time as its day in the brand's zone (a date-only post read in Rome
     is stored at 23:00 UTC the day before: its day is still its own)."""
-    from datetime import datetime, timezone
-
+    from assistant.knowledge.parsing import posted_time
     from assistant.plan.calendar import to_local
 
-    try:
-        moment = datetime.fromisoformat(str(value))
-    except ValueError:
-        return ""
-    return f"{to_local(moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc), zone):%Y-%m-%d}"
+    moment = posted_time({"posted_at": value})
+    return f"{to_local(moment, zone):%Y-%m-%d}" if moment else ""

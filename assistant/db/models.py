@@ -237,6 +237,8 @@ class User(Base):
     created_at: Mapped[datetime]
     last_login_at: Mapped[datetime | None]
     locked_until: Mapped[datetime | None]
+    language: Mapped[str | None] = mapped_column(String(8))  # interface language; None: the default
+    timezone: Mapped[str | None] = mapped_column(String(64))  # times shown in; None: the brand's
 
 
 class UserRole(Base):

@@ -17,7 +17,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import tzinfo
+from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +99,18 @@ def engagement_of(likes: int | None, comments: int | None, shares: int | None) -
         return None
     return (likes or 0) + 2 * (comments or 0) + 3 * (shares or 0)
 
+
+
+def posted_time(meta: Mapping[str, Any]) -> datetime | None:
+    """When a stored post went out (aware, UTC), from its metadata (`posted_ts`, else `posted_at`)."""
+    ts = meta.get("posted_ts")
+    if isinstance(ts, (int, float)) and not isinstance(ts, bool):
+        return datetime.fromtimestamp(ts, timezone.utc)
+    try:
+        when = datetime.fromisoformat(str(meta["posted_at"]))
+    except (KeyError, ValueError):
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
 def guess_mapping(header: list[str]) -> dict[str, str]:

@@ -1,6 +1,14 @@
 """English UI strings: the whole catalogue for this language."""
 
 STRINGS: dict[str, str] = {
+    'people.my_preferences': 'My preferences',
+    'people.my_zone': 'Time zone I see times in',
+    'people.zone_of_brand': "The brand's",
+    'people.my_zone_help': "Times are in the brand's zone by default; pick another if you work from another country. The interface language is chosen at the top left and stays saved.",
+    'people.save_preferences': 'Save preferences',
+    'people.preferences_saved': 'Preferences saved.',
+    'error.zone_unknown': '“{zone}” is not a time zone (e.g. Europe/Rome).',
+    'error.language_unknown': 'Language not available: pick Italian or English.',
     'count.posts_ready.one': '{n} post ready',
     'count.posts_ready.other': '{n} posts ready',
     'count.rows_rejected.one': '{n} row rejected',

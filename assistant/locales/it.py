@@ -1,6 +1,14 @@
 """Italian UI strings: the whole catalogue for this language."""
 
 STRINGS: dict[str, str] = {
+    'people.my_preferences': 'Le mie preferenze',
+    'people.my_zone': 'Fuso orario in cui vedo gli orari',
+    'people.zone_of_brand': 'Quello del brand',
+    'people.my_zone_help': "Di norma gli orari sono nel fuso del brand; scegline uno se lavori da un altro paese. La lingua dell'interfaccia si sceglie in alto a sinistra e resta salvata.",
+    'people.save_preferences': 'Salva le preferenze',
+    'people.preferences_saved': 'Preferenze salvate.',
+    'error.zone_unknown': '«{zone}» non è un fuso orario (es. Europe/Rome).',
+    'error.language_unknown': 'Lingua non disponibile: scegli italiano o inglese.',
     'count.posts_ready.one': '{n} post pronto',
     'count.posts_ready.other': '{n} post pronti',
     'count.rows_rejected.one': '{n} riga scartata',

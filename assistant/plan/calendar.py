@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from assistant.accounts.schemas import Actor
 from assistant.errors import InvalidRequest
+from assistant.knowledge.parsing import posted_time
 from assistant.review.timing import TimeRefused
 from assistant.text.snippets import snippet
 
@@ -333,16 +334,6 @@ def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
-def _posted(meta: Mapping[str, Any]) -> datetime | None:
-    ts = _number(meta.get("posted_ts"))
-    if ts is not None:
-        return datetime.fromtimestamp(ts, timezone.utc)
-    try:
-        when = datetime.fromisoformat(str(meta["posted_at"]))
-    except (KeyError, ValueError):
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
-
 
 def best_times(posts: Iterable[Mapping[str, Any]], *, brand: str, tz: str, platform: str | None = None,
                top: int = 3, min_posts: int = MIN_PLATFORM_POSTS,
@@ -359,7 +350,7 @@ def best_times(posts: Iterable[Mapping[str, Any]], *, brand: str, tz: str, platf
     z = zone(tz)
     by_platform: dict[str, list[tuple[datetime, Mapping[str, Any]]]] = defaultdict(list)
     for meta in posts:
-        when = _posted(meta)
+        when = posted_time(meta)
         if when is not None and meta.get("platform"):
             by_platform[str(meta["platform"])].append((when.astimezone(z), meta))
     names = [platform] if platform else sorted(by_platform)

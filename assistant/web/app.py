@@ -84,6 +84,13 @@ def provider_banner() -> None:
         st.sidebar.warning(t("banner.test_model"), icon="🧪")
 
 
+def remember_language() -> None:
+    """The language picked is the signed-in person's preference (kept in the database)."""
+    actor = st.session_state.get("actor")
+    if isinstance(actor, Actor) and actor.kind == "user" and actor.user_id is not None:
+        st.session_state["actor"] = services().people.set_preferences(actor, language=st.session_state["ui_lang"])
+
+
 def pages_for(actor: Actor, slug: str | None) -> list:
     """A client sees the review of what was shared with them; staff see every page."""
     staff = slug is not None and can(actor, "view", slug)
@@ -101,12 +108,18 @@ def pages_for(actor: Actor, slug: str | None) -> list:
 
 def main() -> None:
     st.set_page_config(page_title="Copydesk", page_icon="✍️", layout="wide")
-    st.sidebar.radio("🌐", list(LANGUAGES), format_func=LANGUAGES.get, horizontal=True, key="ui_lang",
-                     label_visibility="collapsed")
     try:
         actor = current_actor()
     except AssistantError as exc:
-        st.error(t("error.prefix", message=md(say(exc))))
+        actor, problem = None, exc
+    else:
+        problem = None
+    if actor is not None and actor.language in LANGUAGES and "ui_lang" not in st.session_state:
+        st.session_state["ui_lang"] = actor.language  # their preference, on every device and after a reload
+    st.sidebar.radio("🌐", list(LANGUAGES), format_func=LANGUAGES.get, horizontal=True, key="ui_lang",
+                     label_visibility="collapsed", on_change=remember_language)
+    if problem is not None:
+        st.error(t("error.prefix", message=md(say(problem))))
         return
     st.session_state["actor"] = actor
     if actor is None:

@@ -118,16 +118,11 @@ def sources(d: Draft) -> None:
 
 def posted_day(value: object, brand: str) -> str:
     """A stored (UTC) posting time as the day it was in the brand's zone, in the reader's language."""
-    from datetime import datetime, timezone
-
+    from assistant.knowledge.parsing import posted_time
     from assistant.plan.calendar import to_local
 
-    try:
-        moment = datetime.fromisoformat(str(value))
-    except ValueError:
-        return ""
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-    return day(to_local(moment, services().brand(brand).profile.timezone), lang())
+    moment = posted_time({"posted_at": value})
+    return day(to_local(moment, services().brand(brand).profile.timezone), lang()) if moment else ""
 
 
 def streaming(card: StreamedDraft) -> None:

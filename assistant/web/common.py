@@ -148,8 +148,8 @@ def reviewer() -> Actor:
 
 
 def when(moment: object, tz: str | None = None, *, seconds: bool = False) -> str:
-    """A stored (UTC) time in the brand's zone, in the reader's language, with the zone named:
-    "14 mar 2026, 18:30 (Europe/Rome)"."""
+    """A stored (UTC) time in the reader's zone (their preference, else the brand's `tz`), in
+    their language, with the zone named: "14 mar 2026, 18:30 (Europe/Rome)"."""
     from datetime import datetime
 
     from assistant import i18n
@@ -157,7 +157,8 @@ def when(moment: object, tz: str | None = None, *, seconds: bool = False) -> str
 
     if not isinstance(moment, datetime):
         return ""
-    zone = tz or "UTC"
+    person = st.session_state.get("actor")
+    zone = (person.timezone if isinstance(person, Actor) and person.timezone else None) or tz or "UTC"
     return f"{i18n.moment(to_local(moment, zone), lang(), seconds=seconds)} ({zone})"
 
 

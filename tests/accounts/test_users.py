@@ -161,3 +161,29 @@ def test_migration_keeps_typed_names_readable_as_legacy(db_url):
         assert {Item, Revision, Comment, AuditEvent}  # the models read the migrated rows (test_migrations compares)
     finally:
         engine.dispose()
+
+
+def test_preferences_are_the_persons_own_and_checked(db_url):
+    from assistant.review import ReviewQueue
+
+    queue = ReviewQueue(db_url)
+    try:
+        people = queue.people
+        people.add("root", name="Root Admin", grants=[("admin", None)])
+        people.add("ada", name="Ada", grants=[("editor", None)], by=people.actor("root"))
+        ada = people.actor("ada")
+        assert ada.language is None and ada.timezone is None
+        after = people.set_preferences(ada, language="en", timezone="America/New_York")
+        assert after.language == "en" and after.timezone == "America/New_York"
+        again = people.actor("ada")  # another device, another process: from the database
+        assert again.language == "en" and again.timezone == "America/New_York"
+        assert people.set_preferences(again, timezone="").timezone is None  # back to the brand's zone
+        assert people.actor("ada").language == "en"  # the language stays as it was
+        with pytest.raises(InvalidRequest) as bad_zone:
+            people.set_preferences(again, timezone="Europe/Atlantis")
+        assert bad_zone.value.code == "zone_unknown"
+        with pytest.raises(InvalidRequest):
+            people.set_preferences(again, language="fr")
+        assert people.actor("root").language is None  # nobody else's changed
+    finally:
+        queue.close()

@@ -395,3 +395,22 @@ def test_assigning_from_the_review_page_and_the_assigned_to_me_filter(app):
     assert app.dataframe[0].value.shape[0] == 1
     app.selectbox(key="rq_assignee").set_value("marco").run()
     assert "Nessun elemento" in texts(app)
+
+
+def test_the_language_and_time_zone_are_the_persons_preferences(app, monkeypatch):
+    import assistant.web.common as common
+
+    app.sidebar.radio(key="ui_lang").set_value("en").run()
+    assert Services().people.actor("giulia").language == "en"  # kept in the database
+    again = AppTest.from_file(APP, default_timeout=90)  # a reload, another tab or device: a new session
+    sign_in(again)
+    again.run()
+    assert any("Drafts for Bottega Pasubio" == t.value for t in again.title)
+    monkeypatch.setattr(common, "lang", lambda: "en")
+    draft_and_send(again)
+    again.switch_page("views/people.py").run()
+    again.selectbox(key="pref_zone").set_value("America/New_York").run()
+    again.button(key="pref_save").click().run()
+    assert "Preferences saved." in texts(again)
+    again.switch_page("views/review.py").run()
+    assert "(America/New_York)" in texts(again)  # times in the person's zone, named

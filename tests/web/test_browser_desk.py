@@ -86,3 +86,59 @@ def test_a_killed_app_process_leaves_an_interrupted_job_that_another_process_res
             expect(page.get_by_text("Scritta da fake-echo-1 (fake)").first).to_be_visible(timeout=60_000)
             expect(page.get_by_role("button", name="Riprendi")).to_have_count(0)
         browser.close()
+
+
+def test_the_english_desk_in_chromium_errors_a_reload_live_checks_and_the_history(tmp_path, brands_dir):
+    """The same day in English: errors on purpose (said next to the field, the brief kept), a
+    reload mid-draft, an edit that breaks a rule and then fixes it (checked as typed), and the
+    history of an approved item in English with its zone."""
+    from playwright.sync_api import expect, sync_playwright
+
+    add_user(tmp_path, brands_dir)
+    with running_app(tmp_path, brands_dir, env_extra=SLOW) as url, sync_playwright() as pw:
+        browser = _chromium(pw)
+        page = browser.new_page(locale="it-IT", viewport={"width": 1400, "height": 1600})  # then English
+        page.set_default_timeout(60_000)
+        sign_in(page, url)
+        page.get_by_text("English", exact=True).click()
+        expect(page.get_by_role("heading", name="Drafts for Bottega Pasubio")).to_be_visible()
+        box = page.get_by_placeholder("Write the brief: what is the post about?")
+        box.fill("  ")
+        box.press("Enter")
+        expect(page.get_by_text("Write at least 3 characters").first).to_be_visible()
+        page.get_by_text("Link and call to action").click()
+        page.get_by_label("Link (optional)").fill("ftp://example.org/offer")
+        page.get_by_label("Link (optional)").press("Enter")
+        expect(page.get_by_text(re.compile(r"^The link must be a web address")).first).to_be_visible()
+        box.fill(BRIEF)
+        box.press("Enter")  # refused: the link is wrong; the brief goes back in the box
+        expect(box).to_have_value(BRIEF)
+        page.get_by_label("Link (optional)").fill("https://bottega.example/rammendo")
+        page.get_by_label("Link (optional)").press("Enter")
+        expect(page.get_by_text(re.compile(r"^The link must be a web address"))).to_have_count(0)
+        box.press("Enter")
+        expect(page.get_by_text("writing…", exact=True).first).to_be_visible()
+        page.reload()
+        expect(page.get_by_text("Written by fake-echo-1 (fake)").first).to_be_visible(timeout=60_000)
+
+        editor = page.get_by_label("Edit before sending").first
+        editor.click()
+        editor.press("Control+End")
+        editor.press_sequentially(" Prezzo economico!", delay=30)
+        expect(page.get_by_text(re.compile(r'^🛑 Banned by the brand: "economico"')).first).to_be_visible()
+        for _ in range(len(" Prezzo economico!")):
+            editor.press("Backspace")
+        expect(page.get_by_text(re.compile(r"Banned by the brand"))).to_have_count(0)  # fixed, checked again
+        page.screenshot(path=str(ARTIFACTS / "13-desk-english.png"), full_page=True)
+
+        page.get_by_role("button", name="Send to review").first.click()
+        expect(page.get_by_text("In review: item #1")).to_be_visible()
+        page.get_by_role("link", name="Review").click()
+        page.get_by_role("tab", name="Decide").click()
+        page.get_by_role("button", name="Approve").click()
+        expect(page.get_by_text(re.compile(r"^approved · text v\d"))).to_be_visible()
+        page.get_by_role("tab", name="History").click()
+        expect(page.get_by_text("approved", exact=True).first).to_be_attached()
+        expect(page.get_by_text(re.compile(r"\(Europe/Rome\)$")).first).to_be_attached()
+        page.screenshot(path=str(ARTIFACTS / "14-history-english.png"), full_page=True)
+        browser.close()

@@ -26,10 +26,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from assistant.analytics import performance
+from assistant.knowledge.parsing import posted_time
 
 FIGURES = ("likes", "comments", "shares", "impressions")
 KIND_ORIGIN = {"published": "ai_assisted", "library": "from_scratch", "imported": "unmatched"}
@@ -45,16 +46,6 @@ class Measured:
     def count(self, kind: str) -> int:
         return sum(r["kind"] == kind for r in self.rows)
 
-
-def _when(meta: dict[str, Any]) -> datetime | None:
-    ts = meta.get("posted_ts")
-    if isinstance(ts, (int, float)) and not isinstance(ts, bool):
-        return datetime.fromtimestamp(ts, timezone.utc)
-    try:
-        when = datetime.fromisoformat(str(meta["posted_at"]))
-    except (KeyError, ValueError):
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
 def _count(value: Any) -> int | None:
@@ -72,7 +63,7 @@ def library_row(doc: Any) -> dict[str, Any] | None:
     impressions = counts["impressions"]
     rated = engagement is not None and bool(impressions)
     return {"kind": "library", "figures": "library", "platform": meta.get("platform") or "", "doc_id": doc.id,
-            "item_id": None, "text": doc.text, "url": meta.get("url"), "post_date": _when(meta),
+            "item_id": None, "text": doc.text, "url": meta.get("url"), "post_date": posted_time(meta),
             "impressions": impressions, "reach": None, "engagement": engagement,
             "engagement_rate": round(engagement / impressions, 6) if rated else None,
             "rate_basis": "impressions" if rated else None, "measured_at": None}
@@ -83,7 +74,7 @@ def _imported_row(rec: dict[str, Any], docs: dict[str, Any]) -> dict[str, Any]:
     kind = "published" if rec["item_id"] else "library" if rec["doc_id"] else "imported"
     doc = docs.get(rec["doc_id"]) if kind == "library" else None
     meta = doc.metadata if doc is not None else {}
-    date = rec["posted_at"] or _when(meta) or rec["post_date"]
+    date = rec["posted_at"] or posted_time(meta) or rec["post_date"]
     return {"kind": kind, "figures": "import", "platform": rec["platform"], "doc_id": rec["doc_id"],
             "item_id": rec["item_id"], "text": rec["text_snippet"] or (doc.text if doc is not None else None),
             "url": rec["url"] or meta.get("url"), "post_date": date,

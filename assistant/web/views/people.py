@@ -3,6 +3,8 @@ and take roles per brand, disable accounts, and read the account log (sign-ins, 
 
 from __future__ import annotations
 
+from zoneinfo import available_timezones
+
 import pandas as pd
 import streamlit as st
 
@@ -24,6 +26,15 @@ with st.expander(t("people.my_password")):
             with shown_errors():
                 svc.people.set_password(me.username, new, by=me)
                 st.success(t("people.password_changed"))
+with st.expander(t("people.my_preferences")):
+    zones = ["", *sorted(available_timezones())]
+    current = me.timezone if me.timezone in zones else ""
+    zone = st.selectbox(t("people.my_zone"), zones, index=zones.index(current), key="pref_zone",
+                        format_func=lambda z: z or t("people.zone_of_brand"), help=t("people.my_zone_help"))
+    if st.button(t("people.save_preferences"), key="pref_save", disabled=me.user_id is None):
+        with shown_errors():
+            st.session_state["actor"] = svc.people.set_preferences(me, timezone=zone)
+            st.success(t("people.preferences_saved"))
 if not me.is_admin:
     st.caption(t("people.admins_only"))
     st.stop()

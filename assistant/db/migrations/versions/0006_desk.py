@@ -2,6 +2,8 @@
 (its state, the process that runs it and that process's heartbeat), and every draft as it
 streams, with the user's card edits. A reload, another tab or another app process reads the
 same rows; a job whose process died is found by its stale heartbeat and marked interrupted.
+Also each user's preferences: the interface language and the time zone times are shown in
+(empty: the app's default language, the brand's zone).
 
 Revision ID: 0006_desk
 Revises: 0005_accounts
@@ -20,6 +22,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.add_column("users", sa.Column("language", sa.String(8), nullable=True))
+    op.add_column("users", sa.Column("timezone", sa.String(64), nullable=True))
     op.create_table(
         "desk_sessions",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
@@ -77,3 +81,6 @@ def downgrade() -> None:
     op.drop_table("desk_turns")
     op.drop_index("ix_desk_sessions_user_brand", table_name="desk_sessions")
     op.drop_table("desk_sessions")
+    # plain ALTER TABLE ... DROP COLUMN (SQLite >= 3.35): a batch copy would drop a table others reference
+    op.execute("ALTER TABLE users DROP COLUMN timezone")
+    op.execute("ALTER TABLE users DROP COLUMN language")
