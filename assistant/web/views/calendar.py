@@ -28,7 +28,10 @@ scope = c1.radio(t("insights.scope"), [slug, ALL], horizontal=True, key="cal_sco
                  format_func=lambda s: t("review.all") if s == ALL else md(brands[s].name))  # radio labels are Markdown
 view = c2.radio(t("calendar.view"), ["week", "month"], horizontal=True, key="cal_view",
                 format_func=lambda v: t(f"calendar.{v}"))
-day = c3.date_input(t("calendar.date"), value=date.today(), key="cal_date", format="DD/MM/YYYY")
+if "cal_goto" in st.session_state:  # after scheduling: the view moves to the planned day
+    st.session_state["cal_date"] = st.session_state.pop("cal_goto")
+st.session_state.setdefault("cal_date", date.today())
+day = c3.date_input(t("calendar.date"), key="cal_date", format="DD/MM/YYYY")
 start, end = planning.week_range(day) if view == "week" else planning.month_range(day)
 profiles = list(brands.values()) if scope == ALL else [profile]
 
@@ -112,8 +115,10 @@ with tab_schedule:
                 except ScheduleInPast as refused:  # kept for the next run: the offer's button reruns the page
                     st.session_state["cal_past"] = (refused.item_id, refused.at, refused.now)
                 else:
-                    st.success(t("calendar.scheduled", id=pick))
+                    st.session_state["cal_scheduled"], st.session_state["cal_goto"] = pick, when_day
                     st.rerun()
+        if (done := st.session_state.pop("cal_scheduled", None)) is not None:
+            st.success(t("calendar.scheduled", id=done))
         if (refusal := st.session_state.get("cal_past")) and refusal[0] == pick:
             past_offer(*refusal)
     else:
