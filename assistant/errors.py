@@ -46,3 +46,13 @@ class IllegalTransition(AssistantError):
 
 class InvalidRequest(AssistantError):
     """A request is incomplete or inconsistent: the message names the field to fix."""
+
+
+class ProviderNotAllowed(AssistantError):
+    """A brand's policy (`allowed_providers`, `allowed_hosts` in brand.yaml) does not let its
+    material go to this provider or host: refused before anything is sent. Its params name the
+    brand, the provider, the host and what the brand allows (`record()`: what the audit keeps)."""
+
+    def record(self) -> dict[str, object]:
+        kept = {k: self.params.get(k) for k in ("slug", "provider", "host", "use", "allowed", "hosts")}
+        return {("brand" if k == "slug" else k): v for k, v in kept.items() if v not in (None, "")}

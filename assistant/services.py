@@ -6,12 +6,14 @@ server process (cached), and each test its own.
 
 from __future__ import annotations
 
+import logging
 import threading
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from assistant.text import tokens
 from assistant.brands import SLUG_RE, Brand, list_brand_slugs, load_brand
+from assistant.errors import BrandNotFound, ProviderNotAllowed
 from assistant.knowledge.embeddings import Embedder, build_embedder
 from assistant.knowledge.ingestion import KnowledgeBase
 from assistant.knowledge.retrieval import Retriever
@@ -28,6 +30,8 @@ if TYPE_CHECKING:  # drafting pulls in the LLM stack: imported on first use only
     from assistant.platforms import PlatformRule
     from assistant.drafting.providers import Provider
     from assistant.review import ReviewQueue
+
+log = logging.getLogger(__name__)
 
 
 class Services:
@@ -56,11 +60,38 @@ class Services:
 
         # The record lives in the same database as the review queue (one system of record).
         return KnowledgeBase(self.store, self.embedder, KnowledgeRecordStore(self.review),
-                             max_bytes=self.settings.max_upload_bytes)
+                             max_bytes=self.settings.max_upload_bytes, guard=self.allow_embedding)
 
     @cached_property
     def retriever(self) -> Retriever:
-        return Retriever(self.store, self.embedder)
+        return Retriever(self.store, self.embedder, guard=self.allow_embedding)
+
+    def allow_embedding(self, slug: str, by: Actor | None = None) -> None:
+        """The brand's policy on where its material may go, for the embedding model: a refusal is
+        recorded against `by` and raised before anything is embedded. A slug without a brand
+        folder has no policy (everything is allowed); `fake` sends nothing anywhere."""
+        from assistant.knowledge.embeddings import check_embedder
+
+        if self.embedder.provider == "fake":
+            return
+        try:
+            profile = self.brand(slug).profile
+        except BrandNotFound:
+            return
+        try:
+            check_embedder(profile, self.embedder)
+        except ProviderNotAllowed as exc:
+            self.refused(exc, by)
+            raise
+
+    def refused(self, exc: ProviderNotAllowed, by: Actor | None) -> None:
+        """A request refused by a brand's policy, in the account log ("provider_refused": the brand,
+        the provider and host, what for, and who asked). The refusal stands even if this fails."""
+        try:
+            self.people.record("provider_refused", by, exc.record())
+        except Exception:  # the database is away: the refusal is still the answer, and logged here
+            log.exception("could not record the refusal of %s for brand %s", exc.params.get("provider"),
+                          exc.params.get("slug"))
 
     @cached_property
     def models(self) -> ModelStore:
@@ -103,7 +134,7 @@ class Services:
         return Drafter(retriever=self.retriever, provider=provider or self.provider,
                        prices=price_table(self.settings), rules=self.rules, load_brand=self.brand,
                        prompt_budget=self.settings.prompt_budget, max_output_tokens=self.settings.max_output_tokens,
-                       actor=actor)
+                       actor=actor, refused=self.refused)
 
     @cached_property
     def review(self) -> ReviewQueue:

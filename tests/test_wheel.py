@@ -28,6 +28,7 @@ EXPECTED = (
     "assistant/data/prompts/draft.md",
     f"assistant/data/brands/{BRAND}/brand.yaml",
     "assistant/analytics/report/templates/report.html.j2",
+    "assistant/analytics/record/templates/record.html.j2",
     "assistant/web/app.py",
     "assistant/web/views/draft.py",
     "assistant/locales/it.py",

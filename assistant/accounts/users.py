@@ -292,6 +292,11 @@ class Directory:
 
         self.db.write(txn)
 
+    def record(self, action: str, by: Actor | None, data: dict[str, Any] | None = None) -> None:
+        """An event that changes no account (a request refused by a brand's policy: "provider_refused"),
+        about and by `by`, in its own transaction; shown in the account log."""
+        self.db.write(lambda s: self.log_event(s, action, by.user_id if by else None, by, None, data))
+
     # --- helpers --------------------------------------------------------------------------------
 
     def _recent_failures(self, s: Session, user: User, now: datetime) -> int:

@@ -8,6 +8,8 @@ import sys
 import typer
 
 from assistant.cli import draft, knowledge, models, perf, plan, queue, report, server, share, users
+from assistant.cli import record
+from assistant.cli import notice
 from assistant.errors import AssistantError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Copydesk: brand-voice drafting desk.")
@@ -23,6 +25,9 @@ app.add_typer(users.users_app, name="users")
 app.add_typer(models.models_app, name="models")
 app.command("share")(share.share)
 app.command("report")(report.report)
+app.command("record")(record.record)
+app.command("notice")(notice.notice)
+app.command("trace")(notice.trace)
 app.command("app")(server.app_command)
 app.command("demo")(server.demo)
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import getpass
 from typing import Annotated, Any, NoReturn, Optional
 
 import typer
 
+from assistant.accounts.schemas import operator
 from assistant.cli import common
 from assistant.cli.common import fail, print_json
 from assistant.errors import AssistantError
@@ -46,8 +48,10 @@ def draft(
         svc = common.services(provider=provider) if provider else common.services()
         # --by names a user with a drafting role on the brand: checked before anything is generated
         actor = svc.review.actor(by) if queue else None
-        svc.knowledge.index_brand(svc.brand(brand))  # no-op when the index is fresh
-        drafter = svc.drafter(actor=actor)
+        # who asks: --by, else the operator of the machine (a refusal by the brand's policy names them)
+        asker = actor or operator(getpass.getuser())
+        svc.knowledge.index_brand(svc.brand(brand), by=asker)  # no-op when the index is fresh
+        drafter = svc.drafter(actor=asker)
         if not as_json:
             info = svc.provider.describe()
             typer.echo(f"# {info['provider']} / {info['model']}"

@@ -24,6 +24,7 @@ from assistant.desk.store import Desk
 from assistant.drafting.drafter import Drafter
 from assistant.drafting.schemas import Draft, DraftEvent, DraftRequest
 from assistant.errors import AssistantError
+from assistant.i18n import CATALOGUE
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +173,10 @@ class _Writer:
 
 
 def _error(exc: AssistantError) -> dict[str, Any]:
-    """How a failed job is recorded: the error's kind, its message, and its catalogue key if it has one."""
-    return {"kind": type(exc).__name__, "message": str(exc), "key": getattr(exc, "key", None),
+    """How a failed job is recorded: the error's kind, its message, and its catalogue key if it has
+    one (an error with a `code` is said from `error.<code>` in the reader's language)."""
+    key = getattr(exc, "key", None)
+    if key is None and exc.code and f"error.{exc.code}" in CATALOGUE["en"]:
+        key = f"error.{exc.code}"
+    return {"kind": type(exc).__name__, "message": str(exc), "key": key,
             "params": {k: str(v) for k, v in (getattr(exc, "params", None) or {}).items()}}

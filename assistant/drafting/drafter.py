@@ -16,10 +16,12 @@ from assistant.accounts.permissions import require
 from assistant.accounts.schemas import Actor
 from assistant.brands import Brand
 from assistant.drafting import prompts
+from assistant.drafting.policy import Refused, check_provider
 from assistant.drafting.pricing import PriceTable
 from assistant.drafting.providers.base import Provider, Usage
 from assistant.drafting.schemas import LANGUAGE_NAMES, Draft, DraftEvent, DraftRequest, SourceRef
-from assistant.errors import InvalidRequest
+from assistant.errors import InvalidRequest, ProviderNotAllowed
+from assistant.knowledge.embeddings import check_embedder
 from assistant.knowledge.retrieval import Retriever, Source
 from assistant import platforms
 from assistant.text import tokens
@@ -41,8 +43,9 @@ class _Generation:
 class Drafter:
     def __init__(self, *, retriever: Retriever, provider: Provider, prices: PriceTable,
                  rules: dict[str, platforms.PlatformRule], load_brand, prompt_budget: int = 2000,
-                 max_output_tokens: int = 400, actor: Actor | None = None) -> None:
+                 max_output_tokens: int = 400, actor: Actor | None = None, refused: Refused | None = None) -> None:
         self.actor = actor  # who asks: must hold a role that drafts on the brand (None: the library's own use)
+        self.refused = refused  # records a refusal of the brand's policy (where its material may go)
         self.retriever = retriever
         self.provider = provider
         self.prices = prices
@@ -62,6 +65,7 @@ class Drafter:
         if self.actor is not None:
             require(self.actor, "draft", request.brand)
         brand: Brand = self.load_brand(request.brand)
+        self._allowed(brand, retrieval=True)  # before anything is sent: the query embedding included
         language = (request.language or brand.profile.language).lower()
         if language not in LANGUAGE_NAMES:
             raise InvalidRequest(f"language '{language}' is not supported: use one of {', '.join(LANGUAGE_NAMES)}")
@@ -93,6 +97,7 @@ class Drafter:
         if self.actor is not None:
             require(self.actor, "draft", draft.brand)
         brand = self.load_brand(draft.brand)
+        self._allowed(brand)
         rule = self.rules[draft.platform]
         template = prompts.load("refine")
         user = template.render(previous_text=prompts.escape_data(draft.text), platform_label=rule.label,
@@ -112,6 +117,19 @@ class Drafter:
         yield DraftEvent("done", draft.platform, draft.variant, draft=new)
 
     # --- steps ----------------------------------------------------------------------------------
+
+    def _allowed(self, brand: Brand, *, retrieval: bool = False) -> None:
+        """The brand's policy on where its material may go, for the provider this drafter was built
+        with (and, with `retrieval`, the embedding model the query goes to): refused before any byte
+        is sent, and the refusal recorded against who asked."""
+        try:
+            check_provider(brand.profile, self.provider)
+            if retrieval:
+                check_embedder(brand.profile, self.retriever.embedder)
+        except ProviderNotAllowed as exc:
+            if self.refused is not None:
+                self.refused(exc, self.actor)
+            raise
 
     def _fit(self, brand: Brand, request: DraftRequest, platform: str, rule, language: str, angle: str,
              sources: list[Source]) -> tuple[list[Source], int, list[dict[str, str]]]:
@@ -218,6 +236,7 @@ class Drafter:
         return draft
 
     def _repair_round(self, brand: Brand, draft: Draft, rule):
+        self._allowed(brand)  # the repair is one more request: the same policy
         listed = "\n".join(prompts.phrase("phrases", "violation", code=v.code, message=prompts.escape_data(v.message("en")))
                            for v in draft.errors)
         user = prompts.load("repair").render(

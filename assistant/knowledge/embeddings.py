@@ -12,14 +12,21 @@ import os
 import re
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from assistant.brands import BrandProfile, check_destination
 from assistant.errors import ConfigError
 from assistant.settings import Settings
+
+Guard = Callable[[str, Any], None]
+"""`guard(slug, who_asked)`: raises `ProviderNotAllowed` (recorded) when the brand's policy refuses
+the embedder (`Services.allow_embedding`, built on `check_embedder`); indexing and retrieval call
+it before anything is embedded."""
 
 
 class Embedder(Embeddings):
@@ -27,6 +34,10 @@ class Embedder(Embeddings):
 
     name: str = "base"
     dim: int = 0
+    # Where the texts go, for the brands' `allowed_providers`: "local" (this machine), "openai",
+    # or "fake" (no model: sends nothing anywhere); `base_url` None is the provider's own service.
+    provider: str = "local"
+    base_url: str | None = None
 
     def _embed(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
         raise NotImplementedError
@@ -90,6 +101,7 @@ class OpenAIEmbedder(Embedder):
         from langchain_openai import OpenAIEmbeddings
 
         self.name = f"openai/{model}"
+        self.provider, self.base_url = "openai", base_url
         self._client = OpenAIEmbeddings(model=model, api_key=api_key, base_url=base_url, max_retries=3)
         self.dim = 0
 
@@ -112,6 +124,7 @@ class HashingEmbedder(Embedder):
 
     name = "fake/hashing-384"
     dim = 384
+    provider = "fake"
 
     def __init__(self) -> None:
         self.calls = 0
@@ -134,6 +147,7 @@ class CachedEmbedder(Embedder):
     def __init__(self, inner: Embedder, path: Path) -> None:
         self.inner = inner
         self.name = inner.name
+        self.provider, self.base_url = inner.provider, inner.base_url
         self.dim = inner.dim
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -177,6 +191,12 @@ class CachedEmbedder(Embedder):
 
     def query(self, text: str) -> np.ndarray:
         return self.inner.query(text)
+
+
+def check_embedder(profile: BrandProfile, embedder: Embedder) -> None:
+    """Raise `ProviderNotAllowed` when the brand's policy does not let its posts, guidelines or
+    queries go to `embedder` (the local model is "local"): called before anything is embedded."""
+    check_destination(profile, embedder.provider, embedder.base_url, use="embeddings")
 
 
 def build_embedder(settings: Settings) -> Embedder:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.knowledge.embeddings import Embedder
+from assistant.knowledge.embeddings import Embedder, Guard
 from assistant.knowledge.parsing import KnowledgeDoc
 from assistant.knowledge.record import BATCH, KnowledgeRecordStore
 from assistant.knowledge.vectorstore import VectorStore
@@ -67,10 +67,12 @@ def _alive(pid: int) -> bool:
 
 
 class IndexSync:
-    def __init__(self, store: VectorStore, record: KnowledgeRecordStore, embedder: Embedder) -> None:
+    def __init__(self, store: VectorStore, record: KnowledgeRecordStore, embedder: Embedder,
+                 guard: Guard | None = None) -> None:
         self.store = store
         self.record = record
         self.embedder = embedder
+        self.guard = guard  # the brand's policy on where its texts may go, before any is embedded
         self.marks = WriterMarks(None if store.settings.chroma_host else store.settings.chroma_dir)
 
     @contextmanager
@@ -80,7 +82,9 @@ class IndexSync:
         yield
 
     def embed(self, docs: Sequence[KnowledgeDoc], progress: Progress | None = None,
-              done: int = 0, total: int | None = None) -> np.ndarray:
+              done: int = 0, total: int | None = None, *, brand: str) -> np.ndarray:
+        if docs and self.guard is not None:
+            self.guard(brand, None)
         parts = []
         total = total if total is not None else len(docs)
         for i in range(0, len(docs), EMBED_STEP):
@@ -102,7 +106,7 @@ class IndexSync:
         indexed = 0
         while batch := self.record.pending(brand, BATCH):
             docs = [d for d, _ in batch]
-            self.put(brand, docs, self.embed(docs))
+            self.put(brand, docs, self.embed(docs, brand=brand))
             self.record.mark_indexed(brand, [(d.id, when) for d, when in batch])
             indexed += len(batch)
         # Then by ids, whatever the flags say: a store can lose what it had acknowledged (a process
@@ -112,7 +116,7 @@ class IndexSync:
         missing = sorted(recorded - in_index)
         for i in range(0, len(missing), BATCH):
             docs = self.record.documents(brand, ids=missing[i:i + BATCH])
-            self.put(brand, docs, self.embed(docs))
+            self.put(brand, docs, self.embed(docs, brand=brand))
         orphans = sorted(in_index - recorded)
         if orphans:
             with self.writing():
@@ -129,7 +133,7 @@ class IndexSync:
         docs = self.record.documents(brand)
         for i in range(0, len(docs), BATCH):
             part = docs[i:i + BATCH]
-            self.put(brand, part, self.embed(part, progress, i, len(docs)))
+            self.put(brand, part, self.embed(part, progress, i, len(docs), brand=brand))
         self.record.mark_all_indexed(brand, started)
         self.sync(brand)  # anything written meanwhile
         return len(docs)

@@ -25,7 +25,7 @@ from pathlib import Path
 from assistant.accounts.permissions import require
 from assistant.accounts.schemas import Actor
 from assistant.brands import Brand
-from assistant.knowledge.embeddings import Embedder
+from assistant.knowledge.embeddings import Embedder, Guard
 from assistant.errors import AssistantError
 from assistant.knowledge.files import IngestWarning, check_size, read_file
 from assistant.knowledge.parsing import INGESTION_VERSION, KnowledgeDoc, ParsedFile, parse_file
@@ -62,11 +62,12 @@ class IngestReport:
 
 class KnowledgeBase:
     def __init__(self, store: VectorStore, embedder: Embedder, record: KnowledgeRecordStore,
-                 max_bytes: int | None = None) -> None:
+                 max_bytes: int | None = None, guard: Guard | None = None) -> None:
         self.store = store
         self.embedder = embedder
         self.record = record
-        self.index = IndexSync(store, record, embedder)
+        self.guard = guard  # the brand's policy on where its texts may go (checked again before embedding)
+        self.index = IndexSync(store, record, embedder, guard)
         self.max_bytes = max_bytes
 
     # --- ingestion ------------------------------------------------------------------------------
@@ -88,7 +89,8 @@ class KnowledgeBase:
         before = getattr(self.embedder, "calls", None)
         for i in range(0, len(new_docs), BATCH):
             batch = new_docs[i:i + BATCH]
-            vectors = self.index.embed(batch, progress, i, len(new_docs))  # cached: a rerun embeds nothing twice
+            # cached: a rerun embeds nothing twice
+            vectors = self.index.embed(batch, progress, i, len(new_docs), brand=slug)
             version = self.record.write(slug, add=batch)
             self.index.put(slug, batch, vectors)
             self.record.mark_indexed(slug, [(d.id, version) for d in batch])
@@ -123,6 +125,8 @@ class KnowledgeBase:
         "UTC" when the person says so; None reads them as UTC. `platform`: see `parse_posts_csv`."""
         if by is not None:
             require(by, "library", slug)
+        if self.guard is not None:
+            self.guard(slug, by)  # refused (and recorded against `by`) before the file is even read
         check_size(len(raw), self.max_bytes, source)
         parsed = parse_file(raw, brand=slug, source=source, kind=kind, mapping=mapping, platform=platform, zone=zone,
                             require_platform=require_platform)
@@ -134,6 +138,8 @@ class KnowledgeBase:
         """Ingest files for a brand; with no files, the brand folder's own. A failing file is
         reported in `errors` and writes nothing; the other files still go in. Dates without an
         offset are read in `zone`, by default the brand's time zone."""
+        if self.guard is not None:
+            self.guard(brand.slug, None)  # a refusal is the whole answer, not one error per file
         if not posts and not guidelines:
             guidelines = brand.guideline_files
             posts = [brand.posts_file] if brand.posts_file.is_file() else []
@@ -175,9 +181,13 @@ class KnowledgeBase:
         return None
 
     def index_brand(self, brand: Brand, *, force: bool = False, rebuild: bool = False,
-                    progress: Progress | None = None) -> IngestReport | None:
+                    progress: Progress | None = None, by: Actor | None = None) -> IngestReport | None:
         """Ingest the brand folder's own files if they changed (or forced); `rebuild` re-creates the
-        collection from the record first (nothing is lost: uploads and exemplars live there)."""
+        collection from the record first (nothing is lost: uploads and exemplars live there). A
+        brand whose policy refuses the embedding model is refused before anything is read, recorded
+        against `by` (who asked)."""
+        if rebuild and self.guard is not None:
+            self.guard(brand.slug, by)
         if rebuild:
             self.index.rebuild(brand.slug, progress)
             force = True  # and read the brand's own files again
@@ -185,6 +195,8 @@ class KnowledgeBase:
         stale = "files" if force else self._staleness(brand, fingerprint)
         if stale is None:
             return None
+        if self.guard is not None:
+            self.guard(brand.slug, by)
         if stale == "index":
             self.index.sync(brand.slug)  # only the index lagged: no file to read again
             return IngestReport(brand=brand.slug)

@@ -32,7 +32,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from assistant.knowledge.embeddings import Embedder
+from assistant.knowledge.embeddings import Embedder, Guard
 from assistant.knowledge.vectorstore import Hit, VectorStore
 from assistant.text.snippets import snippet
 
@@ -65,9 +65,10 @@ class Source:
 
 
 class Retriever:
-    def __init__(self, store: VectorStore, embedder: Embedder) -> None:
+    def __init__(self, store: VectorStore, embedder: Embedder, guard: Guard | None = None) -> None:
         self.store = store
         self.embedder = embedder
+        self.guard = guard  # the brand's policy on where its queries may go, before one is embedded
         # Guideline passages are few per brand: kept in memory and scored with numpy, because a
         # filtered Chroma query scans every record of the collection (~11 ms at 10,000 posts).
         self._guidelines: dict[str, tuple[tuple[int, int], list[Hit], np.ndarray]] = {}
@@ -82,6 +83,8 @@ class Retriever:
         """
         if not query.strip():
             return []
+        if query_embedding is None and self.guard is not None:
+            self.guard(brand, None)
         qvec = self.embedder.query(query) if query_embedding is None else query_embedding
         out: list[Source] = []
         if kind in ("post", "all") and k > 0:

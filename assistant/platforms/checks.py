@@ -19,6 +19,8 @@ from pydantic import BaseModel, ConfigDict
 from assistant.brands import BrandProfile
 from assistant.i18n import t
 from assistant.platforms.counting import CLUSTER, cut_at, emojis, first_over, hashtags, hook_end, links, units
+from assistant.platforms.disclosure import violations as disclosure_violations
+from assistant.platforms.style import violations as style_violations
 from assistant.platforms.rules import PlatformRule, rule_for
 from assistant.text import language
 
@@ -180,7 +182,7 @@ def validate(text: str, platform: str, brand: BrandProfile | None = None, *,
             out.append(v("hook_after_see_more", "warning", (cut_at(text, cut, at_space=False), end), cut=cut, end=end))
 
     if brand is not None:
-        out.extend(_brand_violations(text, brand, tags, v))
+        out.extend(_brand_violations(text, brand, tags, v) + disclosure_violations(text, brand, expected_language, v))
     if expected_language and expected_language.lower() in language.LANGUAGES:
         detected = language.detect(text)
         if detected and detected != expected_language.lower():
@@ -205,6 +207,7 @@ def _brand_violations(text: str, brand: BrandProfile, tags: list[tuple[str, int,
     elif brand.emoji == "sparing":
         out.extend(v("too_many_emoji", "warning", (s, e), brand_rule=True, emoji=em, n=n, max=brand.emoji_max)
                    for n, (em, s, e) in enumerate(found, 1) if n > brand.emoji_max)
+    out.extend(style_violations(text, brand, v))  # the brand's style_rules (pa-it)
     return out
 
 

@@ -27,7 +27,7 @@ from assistant.accounts.permissions import can, require
 from assistant.accounts.schemas import Actor
 from assistant.db.models import Comment, Item, Revision
 from assistant.errors import IllegalTransition, InvalidRequest
-from assistant.platforms.checks import as_violations
+from assistant.review.disclosure import approval_errors
 from assistant.review import metrics as rm
 from assistant.review import timing
 from assistant.review.wiring import WiredReader
@@ -228,7 +228,7 @@ class ReviewQueue(WiredReader):
             self.permit(actor, "approve", item.brand, item.id)
             self._check(s, item, "approve", base_version)
             current = self._revision(s, item.id, item.current_revision)
-            errors = [v for v in as_violations(current.violations or []) if v.severity == "error"]
+            errors = approval_errors(self.policy(item.brand), item, current, self._revision(s, item.id, 0), actor)
             if errors and reason is None:
                 listed = "; ".join(v.message("en") for v in errors)
                 raise ApprovalBlocked(f"item {item.id} breaks {len(errors)} rule(s) ({listed}): edit the text, or "

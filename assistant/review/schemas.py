@@ -87,6 +87,8 @@ class ItemPublic(_Public):
     approved_at: datetime | None
     text: str  # the current revision's text
     error_count: int  # error-severity violations of the current revision
+    ai_kept_share: float | None = None  # the AI's v0 words kept: at approval, or so far (review.disclosure)
+    ai_generated: bool = False  # ai_kept_share >= the brand's ai_generated_threshold (review.disclosure)
 
 
 class ItemView(ItemPublic):

@@ -76,3 +76,9 @@ class WiredReader(ReviewReader):
 
     def client_stage(self, brand: str) -> bool:
         return bool(getattr(self.policy(brand), "client_stage", False))
+
+    def _public(self, item: Any, current: Any) -> Any:
+        """The item as it leaves the queue, with its AI share and `ai_generated` flag (`review.disclosure`)."""
+        from assistant.review.disclosure import flagged
+
+        return flagged(super()._public(item, current), item, current, self)

@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from assistant.accounts import Actor, can
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, ProviderNotAllowed
 from assistant.i18n import LANGUAGES
 from assistant.web.common import (brand_slug, current_actor, md, oidc_configured, oidc_email, services, sign_out,
                                   say, startup_notes, t)
@@ -71,13 +71,24 @@ def sidebar(actor: Actor) -> bool:
 
 
 def provider_banner() -> None:
+    from assistant.drafting.policy import check_provider
+
     svc = services()
+    refused: ProviderNotAllowed | None = None
     try:
-        info = svc.provider.describe()
+        provider = svc.provider
+        info = provider.describe()
+        # this brand's policy first: a provider it refuses is not even probed (nothing is sent to it)
+        check_provider(svc.brand(brand_slug()).profile, provider)  # type: ignore[arg-type]
+        provider.probe()
+    except ProviderNotAllowed as exc:
+        refused = exc
     except AssistantError as exc:
         st.sidebar.error(t("banner.provider_error", message=md(exc)))
         return
     st.sidebar.caption(t("banner.provider", provider=md(info["provider"]), model=md(info["model"])))
+    if refused is not None:
+        st.sidebar.warning(md(say(refused)), icon="🔒")
     if info["demo_model"]:
         st.sidebar.info(t("banner.demo_model"), icon="ℹ️")
     if info.get("test_model"):

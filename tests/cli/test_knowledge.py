@@ -276,3 +276,25 @@ def test_an_incomplete_answer_is_not_queued_unless_kept(cli_env, monkeypatch, ha
     assert code == 1 and draft["queue_item"] == 1  # kept as a draft, still reported as incomplete
     code, out, _ = run("queue", "show", "1", "--json")
     assert json.loads(out)["state"] == "draft"
+
+
+def test_draft_for_a_brand_that_refuses_the_provider_sends_nothing_and_names_the_operator(cli_env, monkeypatch,
+                                                                                        hash_embedder):
+    import getpass
+
+    from assistant.services import Services
+    from assistant.settings import load_settings
+    from tests.utils.policy import TcpListener, restrict
+
+    restrict(cli_env, "bottega-pasubio", allowed_providers=["local"])
+    with TcpListener() as listener:
+        monkeypatch.setenv("ASSISTANT_PROVIDER", "compatible")
+        monkeypatch.setenv("ASSISTANT_BASE_URL", listener.base_url)
+        code, out, err = run("draft", "bottega-pasubio", "-p", "instagram", "-b", "Filò del giovedì")
+        assert code == 1, out
+        assert "does not allow its material to go to provider 'compatible'" in err
+        assert "allowed_providers in bottega-pasubio/brand.yaml: local" in err and "nothing was sent" in err
+        assert listener.connections() == 0
+    [event] = [e for e in Services(load_settings(), embedder=hash_embedder).people.events()
+               if e.action == "provider_refused"]
+    assert event.data["by"] == f"{getpass.getuser()} (command line)" and event.data["provider"] == "compatible"

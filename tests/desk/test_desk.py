@@ -232,3 +232,26 @@ def test_on_sqlite_and_postgresql_a_stale_job_is_reaped_and_resumed(db_url, sett
     [t] = svc.desk.get(ada, session).turns
     assert t.state == "done" and [d.state for d in t.drafts] == ["replaced", "done"]
     svc.review.close()
+
+
+def test_a_provider_the_brand_refuses_fails_the_job_in_the_readers_language_and_keeps_the_brief(desk):
+    """The drafter is built in the job (the configured compatible server): the brand allows only
+    `local`, so the job fails with the policy's message, the brief stays, and nothing was sent."""
+    from assistant.i18n import t
+    from tests.utils.policy import TcpListener, restrict
+
+    restrict(desk.settings.brands_dir, BRAND, allowed_providers=["local"])
+    with TcpListener() as listener:
+        svc = Services(desk.settings.model_copy(update={"provider": "compatible", "base_url": listener.base_url}),
+                       embedder=desk.embedder)
+        ada = svc.people.actor("ada")
+        session = svc.desk.open(ada, BRAND)
+        assert svc.jobs.wait(svc.jobs.brief(ada, session, brief()), 30)
+        [turn] = svc.desk.get(ada, session).turns
+        assert turn.state == "failed" and turn.text == "Laboratorio di rammendo sabato" and turn.drafts == []
+        assert turn.error["kind"] == "ProviderNotAllowed" and turn.error["key"] == "error.provider_refused"
+        italian = t(turn.error["key"], "it", **turn.error["params"])
+        assert "Bottega Pasubio" in italian and "«compatible»" in italian and "pannello Modelli" in italian
+        assert listener.connections() == 0
+    [event] = [e for e in svc.people.events() if e.action == "provider_refused"]
+    assert event.actor_id == ada.user_id and event.data["provider"] == "compatible"

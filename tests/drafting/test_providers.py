@@ -36,8 +36,9 @@ def test_default_choice(monkeypatch, tmp_path):
      ({"provider": "local", "local_model_path": "/nope/model.gguf"}, "ASSISTANT_LOCAL_MODEL_PATH")],
 )
 def test_misconfiguration_is_a_config_error(tmp_path, overrides, message):
+    """Said when built, or (an unreachable server) before the first request: building sends nothing."""
     with pytest.raises(ConfigError, match=message):
-        build_provider(load_settings(home=tmp_path, **overrides))
+        build_provider(load_settings(home=tmp_path, **overrides)).complete(MESSAGES)
 
 
 def test_compatible_streams_tokens_and_usage(tmp_path, network_guard):

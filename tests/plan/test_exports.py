@@ -220,6 +220,21 @@ def test_generic_csv_and_json_carry_every_field(queue, two_posts):
     assert payload["items"][0]["scheduled_for"] == "2026-03-29T08:00:00Z"
 
 
+def test_generic_csv_and_json_say_which_items_are_ai_generated(queue):
+    """`ai_generated` (review.disclosure: AI text kept >= the brand's threshold, 0.5 by default) and
+    the share behind it, in both generic exports."""
+    kept = approved(queue, "Sabato rammendo in bottega dalle 10 alle 18, portate i vostri capi")
+    draft = queue.add_draft(make_draft("Sabato rammendo in bottega dalle 10 alle 18"), by="Ada", submit=True)
+    rewritten = queue.edit(draft.id, "Riparare costa meno che ricomprare: venite a imparare", by="Bea",
+                           base_version=draft.version)
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(exports.export(queue, LANA, "csv")[0].decode("utf-8-sig")))}
+    assert (rows[str(kept.id)]["ai_generated"], rows[str(kept.id)]["ai_kept_share"]) == ("True", "1.0")
+    assert (rows[str(rewritten.id)]["ai_generated"], rows[str(rewritten.id)]["ai_kept_share"]) == ("False", "0.0")
+    items = {i["id"]: i for i in json.loads(exports.export(queue, LANA, "json")[0])["items"]}
+    assert items[kept.id]["ai_generated"] is True and items[rewritten.id]["ai_generated"] is False
+    assert items[rewritten.id]["ai_kept_share"] == 0.0
+
+
 # --- the `plan` CLI -----------------------------------------------------------------------------
 
 GOOD = "Sabato laboratorio di maglia in bottega a Schio: porta i ferri, il tè lo offriamo noi. #BottegaPasubio"

@@ -1,5 +1,6 @@
 """A real OpenAI-compatible HTTP server on 127.0.0.1 for tests: /v1/chat/completions with and
-without streaming (server-sent events), scripted failures (429, 500), and a hanging mode."""
+without streaming (server-sent events), scripted failures (429, 500), and a hanging mode; also
+/v1/embeddings (small deterministic vectors). Every POST body is logged in `requests`."""
 
 from __future__ import annotations
 
@@ -43,6 +44,8 @@ class ScriptedServer:
                 server.headers.append(dict(self.headers))
                 if server.api_key and self.headers.get("Authorization") != f"Bearer {server.api_key}":
                     return self._json(401, {"error": {"message": "bad key", "type": "invalid_request_error"}})
+                if self.path.rstrip("/").endswith("/embeddings"):  # OpenAI's embeddings endpoint
+                    return self._embeddings(body)
                 step = server.plan.pop(0) if server.plan else "ok"
                 if step == "429":
                     return self._json(429, {"error": {"message": "slow down", "type": "rate_limit"}},
@@ -60,6 +63,14 @@ class ScriptedServer:
                                  "finish_reason": "stop"}],
                     "usage": {"prompt_tokens": 11, "completion_tokens": 7, "total_tokens": 18},
                 })
+
+            def _embeddings(self, body):
+                texts = body.get("input") or []
+                texts = [texts] if isinstance(texts, (str, int)) or texts and isinstance(texts[0], int) else texts
+                data = [{"object": "embedding", "index": i, "embedding": [float((i + n) % 5) + 0.5 for n in range(8)]}
+                        for i, _ in enumerate(texts)]
+                self._json(200, {"object": "list", "data": data, "model": body.get("model"),
+                                 "usage": {"prompt_tokens": len(texts), "total_tokens": len(texts)}})
 
             def _json(self, status, payload, extra_headers=None):
                 data = json.dumps(payload).encode()

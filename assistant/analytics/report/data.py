@@ -68,6 +68,7 @@ class ReportData:
     review: list[dict[str, Any]] = field(default_factory=list)  # internal only: label, this month, to date
     ai_usage: list[dict[str, Any]] = field(default_factory=list)  # internal only: per provider/model, then a total
     charts: dict[str, bytes] = field(default_factory=dict)  # title -> PNG
+    notice: Any = None  # the client notice (analytics.notice.NoticeData), when asked for
 
     @property
     def t(self) -> dict[str, Any]:

@@ -67,6 +67,9 @@ class _Writer:
         self.pdf.ln(3)
 
 
+Writer = _Writer  # public: the client notice (analytics.notice) writes with it too
+
+
 def render_pdf(data: ReportData, font: Path | None = None) -> bytes:
     from fpdf import FPDF
     from fpdf.fonts import FontFace
@@ -88,6 +91,11 @@ def render_pdf(data: ReportData, font: Path | None = None) -> bytes:
     if data.internal:  # the client version has none of these figures
         _review(w, data)
         _ai_usage(w, data, h)
+    if data.notice is not None:  # the client notice (analytics.notice), when asked for
+        from assistant.analytics.notice.sections import write_pdf
+
+        pdf.add_page()
+        write_pdf(w, data.notice)
     return bytes(pdf.output())
 
 

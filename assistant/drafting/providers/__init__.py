@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from assistant.drafting.providers.base import Message, Provider, Usage
-from assistant.drafting.providers.compatible import OpenAICompatibleProvider, check_reachable
+from assistant.drafting.providers.compatible import OpenAICompatibleProvider, check_reachable, check_url
 from assistant.drafting.providers.fake import FakeCall, FakeProvider
 from assistant.drafting.providers.openai import DEFAULT_OPENAI_MODEL, OpenAIProvider
 from assistant.errors import ConfigError
@@ -48,10 +48,10 @@ def build_provider(settings: Settings) -> Provider:
                               key_setting="OPENAI_API_KEY")
     if not settings.base_url:
         raise ConfigError("provider 'compatible' needs ASSISTANT_BASE_URL, e.g. http://127.0.0.1:11434/v1 for Ollama")
-    check_reachable(settings.base_url)
+    check_url(settings.base_url)  # reached (probed) before the first request: building sends nothing
     # Keys per service: OPENAI_API_KEY goes only to OpenAI's API, never to another server.
     own = settings.compatible_api_key.get_secret_value() if settings.compatible_api_key else None
     return OpenAICompatibleProvider(model=settings.model or "default", base_url=settings.base_url, api_key=own,
-                                    timeout=settings.llm_timeout, max_retries=settings.llm_max_retries)
+                                    timeout=settings.llm_timeout, max_retries=settings.llm_max_retries, probe=True)
 
 

@@ -25,6 +25,7 @@ class Provider:
     is_demo_model: bool = False  # the bundled tiny model: drafts only demonstrate the workflow
     is_test_model: bool = False  # the fake: a test double, never a writer
     model: str = ""
+    base_url: str | None = None  # where requests go (None: the provider's own service, or nowhere)
     # A tiny model loses the thread in long prompts and writes slowly: callers cap what they send
     # and ask for (None = no cap beyond the settings).
     prompt_budget_cap: int | None = None
@@ -40,6 +41,9 @@ class Provider:
         self.last_usage = Usage()
         self.last_finish = None
         yield from self._stream(list(messages), temperature, max_tokens)
+
+    def probe(self) -> None:
+        """Fail fast, with what to fix, when the service cannot be reached (no-op by default)."""
 
     def complete(self, messages: Sequence[Message], *, temperature: float = 0.7, max_tokens: int = 400) -> str:
         return "".join(self.stream(messages, temperature=temperature, max_tokens=max_tokens))

@@ -29,8 +29,11 @@ class OpenAICompatibleProvider(Provider):
 
     def __init__(self, *, model: str, base_url: str | None, api_key: str | None, timeout: float,
                  max_retries: int, name: str = "compatible", extra_body: dict[str, Any] | None = None,
-                 key_setting: str = "ASSISTANT_COMPATIBLE_API_KEY") -> None:
+                 key_setting: str = "ASSISTANT_COMPATIBLE_API_KEY", probe: bool = False) -> None:
         super().__init__()
+        # Probe the server (a TCP connection, no data) before the first request, not when built:
+        # building sends nothing, so a brand's policy is checked before any connection is made.
+        self._unprobed = probe
         self.extra_body = extra_body or {}
         from langchain_openai import ChatOpenAI
 
@@ -43,8 +46,16 @@ class OpenAICompatibleProvider(Provider):
             max_retries=max_retries, stream_usage=True,
         )
 
+    def probe(self) -> None:
+        """`check_reachable` once (until it succeeds): a clear error instead of retries against nothing."""
+        if self._unprobed and self.base_url:
+            check_reachable(self.base_url)
+            self._unprobed = False
+
     def _stream(self, messages: list[Message], temperature: float, max_tokens: int) -> Iterator[str]:
         import openai
+
+        self.probe()
 
         lc_messages = [(m["role"], m["content"]) for m in messages]
         # ChatOpenAI sends max_tokens as max_completion_tokens, which llama.cpp servers ignore:
@@ -90,10 +101,16 @@ def _status(exc: Any) -> str:
 
 
 
-def check_reachable(base_url: str, timeout: float = 2.0) -> None:
+def check_url(base_url: str) -> None:
+    """An http(s) URL with a host (nothing is sent)."""
     parsed = urlparse(base_url)
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise ConfigError(f"ASSISTANT_BASE_URL={base_url!r} is not an http(s) URL; e.g. http://127.0.0.1:8080/v1")
+
+
+def check_reachable(base_url: str, timeout: float = 2.0) -> None:
+    check_url(base_url)
+    parsed = urlparse(base_url)
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
     try:
         socket.create_connection((parsed.hostname, port), timeout=timeout).close()

@@ -219,7 +219,7 @@ def submit(prompt: str, chosen: list[str]) -> None:
     if target is not None:
         svc.jobs.refine(actor, session_id, target.draft, prompt)
         return
-    svc.knowledge.index_brand(brand)  # no-op when fresh
+    svc.knowledge.index_brand(brand, by=actor)  # no-op when fresh; a brand refusing the embedding model: said here
     o = options_now()
     request = DraftRequest(brand=slug, platforms=chosen, brief=prompt, goal=o.goal, language=o.language,
                            variants=o.variants, link=o.link or None, call_to_action=o.cta or None)

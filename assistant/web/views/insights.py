@@ -98,11 +98,16 @@ audiences = ["internal", "client"] if can(actor, "view_costs", report_brand) els
 audience = r3.radio(t("report.audience"), audiences, horizontal=True, key="rep_audience",
                     format_func=lambda a: t(f"report.audience.{a}"))
 fmt = r4.radio(t("calendar.format"), ["pdf", "html"], horizontal=True, key="rep_fmt")
+with_notice = audience == "client" and st.checkbox(t("notice.in_report"), key="rep_notice")
 if r5.button(t("report.build", brand=md(brands[report_brand])), key="rep_build", type="primary"):
     from assistant.analytics import report
 
     with shown_errors(), st.spinner(t("report.building")):
         data = report.build_report(svc, report_brand, month, language=report_lang, audience=audience)
+        if with_notice:  # the client notice as a section of the client report
+            from assistant.analytics.notice import build_notice
+
+            data.notice = build_notice(svc, report_brand, month, report_lang, actor=actor)
         body = report.render_pdf(data, svc.settings.pdf_font) if fmt == "pdf" else report.render_html(data).encode("utf-8")
         suffix = "-client" if audience == "client" else ""
         st.session_state["rep_file"] = (f"{report_brand}-{month}{suffix}-{report_lang}.{fmt}", body,
@@ -110,3 +115,20 @@ if r5.button(t("report.build", brand=md(brands[report_brand])), key="rep_build",
 if st.session_state.get("rep_file"):
     name, body, mime = st.session_state["rep_file"]
     st.download_button(t("report.download", name=name), body, file_name=name, mime=mime, key="rep_download")
+
+# The client notice (law 132/2025 art. 13): the AI used for the brand's content in the month, in
+# the report's month and language.
+st.subheader(t("notice.header"))
+n1, n2 = st.columns([2, 3])
+notice_fmt = n1.radio(t("calendar.format"), ["pdf", "html", "md"], horizontal=True, key="notice_fmt")
+if n2.button(t("notice.build"), key="notice_build"):
+    from assistant.analytics import notice
+
+    with shown_errors(), st.spinner(t("notice.building")):
+        notice_data = notice.build_notice(svc, report_brand, month, report_lang, actor=actor)
+        st.session_state["notice_file"] = (notice.filename(notice_data, notice_fmt),
+                                           notice.render(notice_data, notice_fmt, svc.settings.pdf_font),
+                                           notice.MEDIA_TYPES[notice_fmt])
+if st.session_state.get("notice_file"):
+    name, body, mime = st.session_state["notice_file"]
+    st.download_button(t("notice.download", name=name), body, file_name=name, mime=mime, key="notice_download")

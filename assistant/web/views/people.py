@@ -15,6 +15,17 @@ svc = services()
 me = reviewer()
 ALL = "*"
 
+
+def event_label(action: str, data: dict | None) -> str:
+    """An account event in the reader's language; a refusal by a brand's policy names the brand,
+    the provider and its host, and what it was for."""
+    if action != "provider_refused":
+        return t(f"event.{action}")
+    d = data or {}
+    return t("event.provider_refused", brand=d.get("brand", ""), provider=d.get("provider", ""),
+             host=d.get("host", "-"), use=t(f"policy.use.{d.get('use', 'drafting')}"))
+
+
 st.title(t("people.title"))
 with st.expander(t("people.my_password")):
     new = st.text_input(t("auth.password"), type="password", key="pw_new")
@@ -94,6 +105,7 @@ with tab_roles:
 with tab_log:
     ids = {u.id: u.username for u in users}
     st.dataframe(pd.DataFrame([{
-        t("review.when"): f"{e.at:%Y-%m-%d %H:%M:%S} UTC", t("review.action"): t(f"event.{e.action}"),
-        t("people.user"): ids.get(e.user_id, "") if e.user_id else "", t("review.who"): ids.get(e.actor_id, ""),
+        t("review.when"): f"{e.at:%Y-%m-%d %H:%M:%S} UTC", t("review.action"): event_label(e.action, e.data),
+        t("people.user"): ids.get(e.user_id, "") if e.user_id else "",
+        t("review.who"): ids.get(e.actor_id) or (e.data or {}).get("by", ""),
         t("people.address"): e.address or ""} for e in svc.people.events(limit=300)]), hide_index=True, width="stretch")

@@ -17,6 +17,7 @@ from assistant.review.commands import DECISIONS
 from assistant.review.schemas import STATES
 from assistant.web.common import (brand_slug, md, reviewer, say, services, show_text, show_violations, shown_errors, t,
                                   when)
+from assistant.web.transparency import transparency_panel
 
 svc = services()
 queue = svc.review
@@ -268,6 +269,7 @@ if ids:
             for r in view.revisions:
                 st.markdown(f"**v{r.number}** · {md(r.author)} · {md(when(r.created_at, zones.get(view.brand)))}")
                 st.text(r.text)
+    transparency_panel(view.id, view.brand, who)
     if can(who, "share", view.brand):
         share_panel(view)
     st.session_state[shown_key] = (view.version, view.text)  # what this run put on screen
