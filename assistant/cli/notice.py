@@ -99,10 +99,22 @@ def trace(
         queue = svc.review
         svc.brand(brand)  # an unknown brand is an error, not an empty export
         export = tracing.trace(queue, brand, first, last, actor=as_user, base_url=current_base_url(svc))
-        body = tracing.render(export, fmt)
+        start_utc, end_utc = _utc_days(first, last, svc.brand(brand).profile.timezone)
+        unqueued = svc.desk.unqueued(queue.actor(as_user), brand, start_utc, end_utc)  # drafts never queued
+        body = tracing.render(tracing.add_unqueued(export, unqueued, current_base_url(svc)), fmt)
     except AssistantError as exc:
         fail(str(exc))
     finally:
         if queue is not None:
             queue.close()
     _emit(body, output, f"trace-{brand}-{first}-{last}.{fmt}", fmt == "json")
+
+
+def _utc_days(first, last, tz: str):
+    """The brand's days `first`..`last` (both included) as a UTC [start, end) pair."""
+    from datetime import datetime, time, timedelta, timezone
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(tz)
+    start = datetime.combine(first, time(0), zone).astimezone(timezone.utc)
+    return start, datetime.combine(last + timedelta(days=1), time(0), zone).astimezone(timezone.utc)

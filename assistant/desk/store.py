@@ -202,6 +202,31 @@ class Desk:
         s.execute(update(DeskDraft).where(DeskDraft.turn_id.in_(turn_ids), DeskDraft.state == "streaming")
                   .values(state="interrupted", updated_at=now))
 
+    def unqueued(self, actor: Actor, brand: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
+        """Every draft a model wrote on the desk for `brand` between `start` and `end` (UTC) that
+        never entered the review queue: AI uses the queue cannot see (the traceability export).
+        Everyone's, so `actor` must be allowed to view the brand."""
+        from assistant.db.models import Item, User
+
+        require(actor, "view", brand)
+
+        def txn(s: Session) -> list[dict[str, Any]]:
+            queued = select(Item.draft_id).where(Item.draft_id.is_not(None))
+            rows = s.execute(
+                select(DeskDraft, DeskTurn, User).join(DeskTurn, DeskDraft.turn_id == DeskTurn.id)
+                .join(DeskSession, DeskTurn.session_id == DeskSession.id).join(User, DeskSession.user_id == User.id)
+                .where(DeskSession.brand == brand, DeskTurn.created_at >= start, DeskTurn.created_at < end,
+                       DeskDraft.state.in_(("done", "interrupted")), DeskDraft.sent_item_id.is_(None),
+                       DeskDraft.draft_id.is_(None) | DeskDraft.draft_id.not_in(queued))
+                .order_by(DeskTurn.created_at, DeskDraft.id)).all()
+            return [{"at": turn.created_at, "platform": d.platform, "state": d.state, "kind": turn.kind,
+                     "provider": (d.draft or {}).get("provider"), "model": (d.draft or {}).get("model"),
+                     "prompt_version": (d.draft or {}).get("prompt_version"),
+                     "sources": len((d.draft or {}).get("sources") or []),
+                     "test_model": bool((d.draft or {}).get("test_model")), "discarded": d.discarded_at is not None,
+                     "asked_by": user.name, "asked_by_username": user.username} for d, turn, user in rows]
+        return self.db.read(txn)
+
     # --- the job runner's writes (row ids only: it already holds a started job) ------------------
 
     def writer_begin(self, turn_id: int, platform: str, variant: int) -> int:

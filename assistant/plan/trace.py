@@ -24,7 +24,7 @@ from typing import Any
 from assistant.accounts.schemas import Actor
 from assistant.plan.calendar import to_local
 from assistant.plan.cells import neutralised
-from assistant.review.uses import AIUse, period_uses
+from assistant.review.uses import AIUse, period_uses, where
 
 SCHEMA = "copydesk.trace/1"
 FORMATS = ("csv", "json")
@@ -68,6 +68,24 @@ def trace(reader: Any, brand: str, start: date, end: date, *, actor: Actor | str
     return Trace(brand=brand, brand_name=records.brand_name, timezone=records.timezone, start=start, end=end,
                  generated_at=records.generated_at, generated_by=who.name,
                  rows=[_row(u, records.timezone) for u in uses])
+
+
+def add_unqueued(export: Trace, uses: list[dict[str, Any]], base_url: str | None = None) -> Trace:
+    """The drafts a model wrote that never entered the queue (the desk's `Desk.unqueued`), as rows
+    of their own: outcome `not_queued` (or `discarded`), no item; the rows stay oldest first."""
+    for use in uses:
+        row = {c: None for c in COLUMNS} | {
+            "brand": export.brand, "platform": use["platform"], "at": use["at"].isoformat(),
+            "local_time": to_local(use["at"], export.timezone).isoformat(), "asked_by": use["asked_by"],
+            "asked_by_username": use["asked_by_username"], "provider": use["provider"], "model": use["model"],
+            "where": where(use["provider"], base_url) if use["provider"] else None,
+            "purposes": "refining" if use["kind"] == "refine" else "drafting",
+            "prompt_version": use["prompt_version"], "sources": use["sources"], "test_model": use["test_model"],
+            "state": "interrupted" if use["state"] == "interrupted" else "desk", "archived": False,
+            "outcome": "discarded" if use["discarded"] else "not_queued"}
+        export.rows.append(row)
+    export.rows.sort(key=lambda r: str(r.get("at") or ""))
+    return export
 
 
 def to_csv(export: Trace) -> bytes:

@@ -105,3 +105,29 @@ def test_report_with_the_notice(cli):
         assert result.exit_code == 2 and "--notice goes into the client version" in result.stderr
     result = run("report", "comune", "--month", "2026-03", "--audience", "client", "--notice", "--as", "vale")
     assert result.exit_code == 1 and "may not view" in result.stderr
+
+
+def test_trace_also_lists_drafts_that_never_entered_the_queue(cli, notice_services):
+    """A draft written on the desk and never sent to review is an AI use too (art. 14)."""
+    from datetime import date, timedelta
+
+    from assistant.desk import Jobs
+    from assistant.drafting.providers import FakeProvider
+    from assistant.drafting.schemas import DraftRequest
+
+    svc = notice_services
+    bea = svc.people.actor("bea")
+    jobs = Jobs(svc.desk, lambda a: svc.drafter(provider=FakeProvider(), actor=a))
+    session = svc.desk.open(bea, "comune")
+    jobs.wait(jobs.brief(bea, session, DraftRequest(brand="comune", platforms=["facebook", "x"],
+                                                    brief="Orari estivi della biblioteca comunale")), 60)
+    [kept, sent] = svc.desk.get(bea, session).turns[0].drafts
+    svc.review.add_draft(sent.draft, by=bea)  # this one entered the queue: it is traced through its item
+    days = [(date.today() + timedelta(days=d)).isoformat() for d in (-1, 1)]  # today wherever the brand is
+    result = run("trace", "comune", "--from", days[0], "--to", days[1], "--as", "bea", "--format", "json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)["rows"]
+    desk_rows = [r for r in rows if r["outcome"] == "not_queued"]
+    assert [(r["platform"], r["asked_by"], r["model"], r["item_id"]) for r in desk_rows] == [
+        (kept.platform, "Bea", "fake-echo-1", None)]
+    assert not any(r["outcome"] == "not_queued" and r["platform"] == sent.platform for r in rows)
