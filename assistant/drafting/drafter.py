@@ -15,7 +15,7 @@ from typing import Literal
 from assistant.accounts.permissions import require
 from assistant.accounts.schemas import Actor
 from assistant.brands import Brand
-from assistant.drafting import prompts
+from assistant.drafting import guards, prompts
 from assistant.drafting.policy import Refused, check_provider
 from assistant.drafting.pricing import PriceTable
 from assistant.drafting.providers.base import Provider, Usage
@@ -216,12 +216,16 @@ class Drafter:
             "cost_usd": self.prices.cost(self.provider.name, self.provider.model, gen.usage.prompt_tokens,
                                          gen.usage.completion_tokens),
             "latency_ms": gen.latency_ms, "first_token_ms": gen.first_token_ms,
-            "violations": self._check(gen.text, draft.platform, brand, draft.language),
+            "violations": self._check(gen.text, draft.platform, brand, draft.language, draft.sources),
             **_completeness(gen),
         })
 
-    def _check(self, text: str, platform: str, brand: Brand, language: str) -> list[platforms.Violation]:
-        return platforms.validate(text, platform, brand.profile, expected_language=language, rules=self.rules)
+    def _check(self, text: str, platform: str, brand: Brand, language: str,
+                sources: list[SourceRef] = ()) -> list[platforms.Violation]:
+        """The platform's and brand's rules, and the guards: the prompt echoed, an exemplar copied."""
+        exemplars = [s.text for s in sources if s.kind != "guideline"]
+        return [*platforms.validate(text, platform, brand.profile, expected_language=language, rules=self.rules),
+                *guards.echoes(text, exemplars)]
 
     def _repair(self, brand: Brand, draft: Draft, rule):
         """One automatic repair round for error-severity violations; what remains is reported. A
@@ -245,10 +249,12 @@ class Drafter:
             required_hashtags=_hashtags(brand), limit_hint=_limit_hint(rule))
         messages = [*draft.messages, {"role": "assistant", "content": draft.text}, {"role": "user", "content": user}]
         gen = yield from self._generate(messages, draft.platform, draft.variant, temperature=0.3, kind="repair")
-        violations = self._check(gen.text, draft.platform, brand, draft.language)
-        if not gen.text or _completeness(gen)["incomplete"] or sum(
+        violations = self._check(gen.text, draft.platform, brand, draft.language, draft.sources)
+        introduced = {v.code for v in violations} & guards.GUARD_CODES - {v.code for v in draft.violations}
+        if not gen.text or _completeness(gen)["incomplete"] or introduced or sum(
                 v.severity == "error" for v in violations) >= len(draft.errors):
-            # The repair did not reduce the errors: keep what the model wrote first, report what remains.
+            # The repair did not reduce the errors, or it echoed its prompt or copied an exemplar
+            # (never kept): keep what the model wrote first, report what remains.
             return draft.model_copy(update={"repair_attempted": True})
         cost = self.prices.cost(self.provider.name, self.provider.model, gen.usage.prompt_tokens,
                                 gen.usage.completion_tokens)

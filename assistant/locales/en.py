@@ -1,6 +1,8 @@
 """English UI strings: the whole catalogue for this language."""
 
 STRINGS: dict[str, str] = {
+    'violation.prompt_echo': "The text repeats the prompt's instructions instead of writing the post ({found}): write it again.",
+    'violation.copied_exemplar': 'The text copies {words} words of a past post of the brand word for word: rewrite it in new words.',
     'people.my_preferences': 'My preferences',
     'people.my_zone': 'Time zone I see times in',
     'people.zone_of_brand': "The brand's",

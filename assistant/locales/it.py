@@ -1,6 +1,8 @@
 """Italian UI strings: the whole catalogue for this language."""
 
 STRINGS: dict[str, str] = {
+    'violation.prompt_echo': 'Il testo ripete le istruzioni del prompt invece di scrivere il post ({found}): rigenera o riscrivi.',
+    'violation.copied_exemplar': 'Il testo copia parola per parola {words} parole di un post passato del brand: riscrivilo con parole nuove.',
     'people.my_preferences': 'Le mie preferenze',
     'people.my_zone': 'Fuso orario in cui vedo gli orari',
     'people.zone_of_brand': 'Quello del brand',
