@@ -414,3 +414,17 @@ def test_the_language_and_time_zone_are_the_persons_preferences(app, monkeypatch
     assert "Preferences saved." in texts(again)
     again.switch_page("views/review.py").run()
     assert "(America/New_York)" in texts(again)  # times in the person's zone, named
+
+
+def test_switching_language_keeps_the_forms_choices(app, monkeypatch):
+    """The behaviour, as AppTest sees it. The fault itself (a browser's widgets re-made with the new
+    labels, the platforms emptied) shows only in Chromium: test_browser_desk's English flow."""
+    import assistant.web.common as common
+
+    app.multiselect(key="platforms-bottega-pasubio").set_value(["x"]).run()
+    app.number_input(key="variants").set_value(3).run()
+    app.sidebar.radio(key="ui_lang").set_value("en").run()  # new labels: Streamlit makes new widgets
+    monkeypatch.setattr(common, "lang", lambda: "en")
+    app.run()
+    assert app.multiselect(key="platforms-bottega-pasubio").value == ["x"]
+    assert app.number_input(key="variants").value == 3

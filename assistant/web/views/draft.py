@@ -74,6 +74,14 @@ def default_platforms() -> list[str]:
     return profile.platforms[:2] or ["instagram"]
 
 
+# A change of language gives the form's widgets new labels, so Streamlit makes them anew and their
+# values would fall back to defaults: the values they had are given back to them (never lost).
+OPTION_KEYS = (f"platforms-{slug}", "goal", f"language-{slug}", "variants", "link", "cta")
+carried = st.session_state.get("desk-options-carry")
+if carried and carried[0] != (slug, lang()) and carried[0][0] == slug:
+    for option_key, option_value in carried[1].items():
+        st.session_state[option_key] = option_value
+
 if st.session_state.get("desk-restored") != (slug, session_id):
     if view is not None:
         restore_options(view.options)
@@ -250,6 +258,8 @@ with st.container(border=True):
             st.error(t("draft.bad_link"), icon="🔗")
         st.text_input(t("draft.cta"), key="cta", on_change=save_options, max_chars=200)
 
+st.session_state["desk-options-carry"] = ((slug, lang()), {k: st.session_state[k] for k in OPTION_KEYS
+                                                           if k in st.session_state})
 running = view.running if view is not None else None
 for turn in view.turns if view is not None else []:
     if turn is not running:
