@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 import os
-import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +16,7 @@ from assistant.errors import AssistantError
 from assistant.i18n import CATALOGUE
 from assistant.i18n import t as _t
 from assistant.services import Services
+from assistant.text.markdown import escape_markdown
 
 _BUILT: dict[tuple, Services] = {}
 _LOCK = threading.Lock()
@@ -208,17 +208,11 @@ def shown_errors() -> Iterator[None]:
 # Posts, guidelines, briefs, comments, profiles and model output are not ours: they are shown as
 # text, never as Markdown or HTML (an image, link or iframe in them must not load anything).
 
-# `:` too: no `http://` autolink (it would swallow the escapes after it) and no `:emoji:`/`:red[...]`
-_MD_INLINE = re.compile(r"([\\`*_\[\]<>!|~$&:])")  # emphasis, code, links, images, HTML, tables, maths
-_MD_LINE_START = re.compile(r"^(\s*)([#>+=-]|\d+[.)])", re.MULTILINE)  # headings, quotes, lists
 
 
 def md(text: object) -> str:
     """`text` escaped for st.markdown/st.caption: no Markdown or HTML in it takes effect."""
-    flat = str(text if text is not None else "")
-    flat = _MD_INLINE.sub(r"\\\1", flat)
-    flat = _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), flat)
-    return flat.replace("\n", "  \n")
+    return escape_markdown(text).replace("\n", "  \n")  # a line break stays one
 
 
 def md_values(values: object) -> dict:

@@ -9,19 +9,17 @@ import re
 from typing import Any
 
 from assistant.analytics.notice.data import NoticeData
+from assistant.text.markdown import escape_markdown
 
-# Markdown's active characters inline, and at the start of a line (headings, quotes, lists).
-_MD_INLINE = re.compile(r"([\\`*_\[\]<>!|~$&:#])")
-_MD_LINE_START = re.compile(r"^(\s*)([>+=-])", re.MULTILINE)
-_MD_NUMBERED = re.compile(r"^(\s*\d+)([.)])", re.MULTILINE)  # "1." or "1)" would start a list
+# On top of the shared escaping (assistant.text.markdown): `#` anywhere, and a bare www. address
+# (GitHub's Markdown links it), since the file may be read by any Markdown viewer.
+_MD_HASH = re.compile(r"(?<!\\)#")  # not escaped yet
 _MD_WWW = re.compile(r"(?i)\b(www)\.")  # GitHub's Markdown links a bare www. address
 
 
 def md_text(text: object) -> str:
     """`text` as Markdown that shows it as it is (nothing in it takes effect)."""
-    flat = _MD_INLINE.sub(r"\\\1", " ".join(str(text if text is not None else "").split()))
-    flat = _MD_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), flat)
-    flat = _MD_NUMBERED.sub(lambda m: m.group(1) + "\\" + m.group(2), flat)
+    flat = _MD_HASH.sub(r"\\#", escape_markdown(" ".join(str(text if text is not None else "").split())))
     return _MD_WWW.sub(r"\1\\.", flat)
 
 
