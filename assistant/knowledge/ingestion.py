@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -66,6 +67,7 @@ class KnowledgeBase:
         self.store = store
         self.embedder = embedder
         self.record = record
+        self._reembedding = threading.Lock()
         self.guard = guard  # the brand's policy on where its texts may go (checked again before embedding)
         self.index = IndexSync(store, record, embedder, guard)
         self.max_bytes = max_bytes
@@ -77,6 +79,8 @@ class KnowledgeBase:
         """Write one parsed file: new documents batch by batch (record, then index), then fresh
         metadata and the documents they replace in one transaction, then the index catches up."""
         report = report or IngestReport(brand=slug)
+        if self.model_change(slug) is not None:  # the brand's vectors are another model's: re-embed first
+            self.index.rebuild(slug, progress)
         report.files.append(parsed.source)
         report.rejected.extend(parsed.rejected)
         report.warnings.extend(parsed.warnings)
@@ -180,12 +184,29 @@ class KnowledgeBase:
             return "index"
         return None
 
+    def model_change(self, slug: str) -> tuple[str, str] | None:
+        """(the model that made the brand's stored vectors, the one configured now) when they
+        differ: the brand must be re-embedded (`reembed`) before it can be searched."""
+        built = self.store.built_with(slug)
+        return (built, self.embedder.name) if built and built != self.embedder.name else None
+
+    def reembed(self, slug: str, progress: Progress | None = None, by: Actor | None = None) -> int:
+        """Every recorded document of the brand embedded again with the configured model (its
+        collection re-created from the record: nothing is lost); returns how many."""
+        if self.guard is not None:
+            self.guard(slug, by)
+        with self._reembedding:  # two pages opened at once in this process: one rebuild, not two
+            if self.model_change(slug) is None:
+                return 0
+            return self.index.rebuild(slug, progress)
+
     def index_brand(self, brand: Brand, *, force: bool = False, rebuild: bool = False,
                     progress: Progress | None = None, by: Actor | None = None) -> IngestReport | None:
         """Ingest the brand folder's own files if they changed (or forced); `rebuild` re-creates the
         collection from the record first (nothing is lost: uploads and exemplars live there). A
         brand whose policy refuses the embedding model is refused before anything is read, recorded
         against `by` (who asked)."""
+        rebuild = rebuild or self.model_change(brand.slug) is not None  # another model made its vectors
         if rebuild and self.guard is not None:
             self.guard(brand.slug, by)
         if rebuild:

@@ -96,10 +96,19 @@ class VectorStore:
                 if built_with and built_with != self.embedder.name:
                     raise ConfigError(
                         f"brand '{slug}' was indexed with {built_with}, but {self.embedder.name} is configured; "
-                        f"run `assistant ingest {slug} --rebuild` or switch ASSISTANT_EMBEDDING back"
+                        f"run `assistant ingest {slug}` (it re-embeds the brand from the record) or set "
+                        f"ASSISTANT_EMBEDDING / ASSISTANT_EMBEDDING_MODEL back"
                     )
                 self._collections[slug] = col
             return col
+
+    def built_with(self, slug: str) -> str | None:
+        """The embedding model that made the brand's stored vectors (recorded on its collection),
+        or None when the brand has no collection yet."""
+        if not self.has_collection(slug):
+            return None
+        col = self.client().get_collection(collection_name(slug), embedding_function=None)
+        return (col.metadata or {}).get("embedding_model")
 
     def has_collection(self, slug: str) -> bool:
         return collection_name(slug) in {c if isinstance(c, str) else c.name for c in self.client().list_collections()}

@@ -1,6 +1,10 @@
 """English UI strings: the whole catalogue for this language."""
 
 STRINGS: dict[str, str] = {
+    'index.reembedding': 'The embedding model changed ({old} → {new}): re-embedding {brand} from its recorded documents. Nothing is lost.',
+    'index.reembedding_bar': 'Re-embedding…',
+    'index.reembedded.one': '{n} document re-embedded with {model}.',
+    'index.reembedded.other': '{n} documents re-embedded with {model}.',
     'violation.prompt_echo': "The text repeats the prompt's instructions instead of writing the post ({found}): write it again.",
     'violation.copied_exemplar': 'The text copies {words} words of a past post of the brand word for word: rewrite it in new words.',
     'people.my_preferences': 'My preferences',
@@ -256,7 +260,7 @@ STRINGS: dict[str, str] = {
     'library.performance_report': '{rows}: {url} matched by link, {text} by text, {unmatched} unmatched; {refreshed} (no re-embedding).',
     'library.posts_file': 'Past posts (CSV)',
     'library.preview': '{rows}, {rejected}, {warnings}.',
-    'library.progress': '{done} of {total}',
+    'library.progress': '{done} of {total} · {rate} per second · {left} left',
     'library.reindex': 'Update the index',
     'library.report': 'Added {added}, updated {updated}, replaced {replaced}, unchanged {unchanged}, rejected {rejected}.',
     'library.stale': "The index is out of date: the brand's files changed or are not indexed yet.",

@@ -1,6 +1,10 @@
 """Italian UI strings: the whole catalogue for this language."""
 
 STRINGS: dict[str, str] = {
+    'index.reembedding': 'Il modello di embedding è cambiato ({old} → {new}): ricalcolo gli embedding di {brand} dai documenti registrati. Non si perde nulla.',
+    'index.reembedding_bar': 'Ricalcolo degli embedding…',
+    'index.reembedded.one': '{n} documento ricalcolato con {model}.',
+    'index.reembedded.other': '{n} documenti ricalcolati con {model}.',
     'violation.prompt_echo': 'Il testo ripete le istruzioni del prompt invece di scrivere il post ({found}): rigenera o riscrivi.',
     'violation.copied_exemplar': 'Il testo copia parola per parola {words} parole di un post passato del brand: riscrivilo con parole nuove.',
     'people.my_preferences': 'Le mie preferenze',
@@ -256,7 +260,7 @@ STRINGS: dict[str, str] = {
     'library.performance_report': '{rows}: {url} collegate per link, {text} per testo, {unmatched} non collegate; {refreshed} (senza ricalcolare gli embedding).',
     'library.posts_file': 'Post passati (CSV)',
     'library.preview': '{rows}, {rejected}, {warnings}.',
-    'library.progress': '{done} di {total}',
+    'library.progress': '{done} di {total} · {rate} al secondo · ancora {left}',
     'library.reindex': "Aggiorna l'indice",
     'library.report': 'Aggiunti {added}, aggiornati {updated}, sostituiti {replaced}, invariati {unchanged}, scartati {rejected}.',
     'library.stale': 'Indice da aggiornare: i file del brand sono cambiati o non sono ancora indicizzati.',

@@ -11,6 +11,7 @@ import streamlit as st
 from assistant.accounts import Actor, can
 from assistant.errors import AssistantError, ProviderNotAllowed
 from assistant.i18n import LANGUAGES
+from assistant.web.progress import reembed_if_needed
 from assistant.web.common import (brand_slug, current_actor, md, oidc_configured, oidc_email, services, sign_out,
                                   say, startup_notes, t)
 
@@ -141,6 +142,8 @@ def main() -> None:
     if ready and brand_slug():
         if can(actor, "view_costs", brand_slug()):
             provider_banner()
+        if can(actor, "view", brand_slug()):
+            reembed_if_needed(brand_slug())
         page.run()
 
 

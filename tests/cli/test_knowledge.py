@@ -298,3 +298,16 @@ def test_draft_for_a_brand_that_refuses_the_provider_sends_nothing_and_names_the
     [event] = [e for e in Services(load_settings(), embedder=hash_embedder).people.events()
                if e.action == "provider_refused"]
     assert event.data["by"] == f"{getpass.getuser()} (command line)" and event.data["provider"] == "compatible"
+
+
+def test_a_large_ingest_shows_a_progress_bar_with_rate_on_stderr(cli_env, tmp_path):
+    write_brand(cli_env, "grande")
+    f = tmp_path / "many.csv"
+    rows = "\n".join(f"2026-01-{1 + i % 28:02d}T10:00:00+01:00,x,Post numero {i} sulla bottega" for i in range(260))
+    f.write_text("posted_at,platform,text\n" + rows + "\n", encoding="utf-8")
+    code, out, err = run("ingest", "grande", "--posts", str(f), "--json")
+    assert code == 0, err
+    assert json.loads(out)["added"] == 260
+    assert "grande: embedding" in err and "260/260" in err and "posts/s" in err
+    code, _, err = run("ingest", "grande", "--json")  # the brand folder: small, no bar
+    assert code == 0 and "posts/s" not in err

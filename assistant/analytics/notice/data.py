@@ -124,12 +124,13 @@ def _zone(name: str) -> Any:
 
 
 def _embedding(settings: Any) -> dict[str, str]:
-    from assistant.knowledge.embeddings import HashingEmbedder, LocalE5Embedder
+    from assistant.knowledge.embeddings import LOCAL_MODELS, HashingEmbedder
 
     kind = getattr(settings, "embedding", "local")
     if kind == "openai":
         return {"model": f"OpenAI {settings.openai_embedding_model}", "where": "remote"}
-    return {"model": HashingEmbedder.name if kind == "fake" else LocalE5Embedder.name, "where": "local"}
+    local = LOCAL_MODELS[getattr(settings, "embedding_model", "usem3")]
+    return {"model": HashingEmbedder.name if kind == "fake" else local.name, "where": "local"}
 
 
 def _systems(uses: list[AIUse]) -> list[dict[str, Any]]:

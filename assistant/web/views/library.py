@@ -17,6 +17,7 @@ from assistant.knowledge.files import problem_text
 from assistant.knowledge.parsing import POST_FIELDS, parse_posts_csv, sniff_posts
 from assistant.platforms.rules import label
 from assistant.web.common import lang, reviewer, brand_slug, md, services, show_text, shown_errors, t, when
+from assistant.web.progress import progress_bar
 from assistant.web.uploads import platform_choice, uploader, zone_choice
 
 svc = services()
@@ -154,13 +155,11 @@ def _posts_upload() -> None:
     if missing_platform:
         st.caption(t("library.platform_needed"))
     if st.button(t("library.ingest"), type="primary", key="ingest-posts", disabled=missing_platform):
-        bar = st.progress(0.0, text=t("library.embedding"))
+        bar = progress_bar()
         try:
             report, failed = svc.knowledge.ingest_bytes(
                 slug, raw, posts_file.name, kind="post", mapping=mapping, platform=platform, zone=zone,
-                require_platform=True, by=reviewer(),
-                progress=lambda done, total: bar.progress(done / max(total, 1),
-                                                          text=t("library.progress", done=done, total=total))), []
+                require_platform=True, by=reviewer(), progress=bar), []
         except AssistantError as exc:
             report, failed = None, [exc]
         _done("posts", posts_file.name, report, failed)
