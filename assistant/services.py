@@ -29,7 +29,10 @@ if TYPE_CHECKING:  # drafting pulls in the LLM stack: imported on first use only
     from assistant.drafting.models import ModelStore
     from assistant.platforms import PlatformRule
     from assistant.drafting.providers import Provider
+    from assistant.drafting.passages import Choices
+    from assistant.drafting.warming import Warmer, Warming
     from assistant.review import ReviewQueue
+    from assistant.voice import VoiceModels
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +64,14 @@ class Services:
         # The record lives in the same database as the review queue (one system of record).
         return KnowledgeBase(self.store, self.embedder, KnowledgeRecordStore(self.review),
                              max_bytes=self.settings.max_upload_bytes, guard=self.allow_embedding)
+
+    @cached_property
+    def voice(self) -> VoiceModels:
+        """The brands' voice-match models (trained from the knowledge record, cached on disk)."""
+        from assistant.knowledge.record import KnowledgeRecordStore
+        from assistant.voice import VoiceModels
+
+        return VoiceModels(self.settings, KnowledgeRecordStore(self.review))
 
     @cached_property
     def retriever(self) -> Retriever:
@@ -134,7 +145,27 @@ class Services:
         return Drafter(retriever=self.retriever, provider=provider or self.provider,
                        prices=price_table(self.settings), rules=self.rules, load_brand=self.brand,
                        prompt_budget=self.settings.prompt_budget, max_output_tokens=self.settings.max_output_tokens,
-                       actor=actor, refused=self.refused)
+                       actor=actor, refused=self.refused, warmer=self.warmer, choices=self.passage_choices)
+
+    @cached_property
+    def passage_choices(self) -> Choices:
+        """Each brand's fixed guideline passages, chosen once per process (until they change)."""
+        from assistant.drafting.passages import Choices
+
+        return Choices()
+
+    @cached_property
+    def warmer(self) -> Warmer:
+        """Prompt-cache warm-ups, one set per process: deduplicated across page runs and drafters."""
+        from assistant.drafting.warming import Warmer
+
+        return Warmer()
+
+    def warm(self, slug: str, platform: str | None = None, *, actor: Actor | None = None) -> Warming | None:
+        """When a brand is chosen: the brand's part of the draft prompt sent in the background to a
+        provider that caches prompts (the local model), so the first draft starts sooner. Returns
+        at once, cheap to call on every page run; None when there is nothing to warm."""
+        return self.drafter(actor=actor).warm(slug, platform)
 
     @cached_property
     def review(self) -> ReviewQueue:

@@ -95,6 +95,12 @@ class Settings(BaseSettings):
     public_url: str = Field(default="http://localhost:8501", description="The app's address as people reach it "
                                                                          "(share links are made with it).")
 
+    # Voice-match score (assistant/voice).
+    voice_use_other_brands: bool = Field(
+        default=False, description="Add the other brands' posts to the background each brand's voice is learnt "
+        "against (sharper scores). Only for a single-company installation: when false (the default) a brand's "
+        "model never reads another brand's posts.")
+
     # Ingestion limits.
     max_upload_mb: float = Field(default=20.0, gt=0)
 

@@ -10,6 +10,7 @@ import typer
 from assistant.cli import draft, knowledge, models, perf, plan, queue, report, server, share, users
 from assistant.cli import record
 from assistant.cli import notice
+from assistant.cli import voice
 from assistant.errors import AssistantError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Copydesk: brand-voice drafting desk.")
@@ -28,6 +29,7 @@ app.command("report")(report.report)
 app.command("record")(record.record)
 app.command("notice")(notice.notice)
 app.command("trace")(notice.trace)
+app.command("voice")(voice.voice)
 app.command("app")(server.app_command)
 app.command("demo")(server.demo)
 

@@ -1,25 +1,31 @@
 """Drafting: request -> one retrieval -> prompt within a token budget -> LLM (streamed) ->
 checks -> one repair round if needed -> `Draft` with sources, tokens, cost and latency.
-No UI, no SQL: callers (CLI, app) consume `DraftEvent`s or the finished drafts."""
+No UI, no SQL: callers (CLI, app) consume `DraftEvent`s or the finished drafts.
+
+The prompt starts with the brand's part (system message, profile, the brand's fixed guideline
+passages, platform rules: `blocks.py`), the same for every draft of the brand on a platform, so a
+server that caches prompts reuses it, and `warm` can send it before the first brief; then the
+draft's own part (exemplars and passages retrieved for the brief, the task)."""
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Literal
 
 
-from assistant.accounts.permissions import require
+from assistant.accounts.permissions import can, require
 from assistant.accounts.schemas import Actor
 from assistant.brands import Brand
-from assistant.drafting import guards, prompts
+from assistant.drafting import blocks, duplicates, guards, passages, prompts
 from assistant.drafting.policy import Refused, check_provider
 from assistant.drafting.pricing import PriceTable
-from assistant.drafting.providers.base import Provider, Usage
+from assistant.drafting.providers.base import Message, Provider, Usage
 from assistant.drafting.schemas import LANGUAGE_NAMES, Draft, DraftEvent, DraftRequest, SourceRef
+from assistant.drafting.warming import Warmer, Warming, caches
 from assistant.errors import InvalidRequest, ProviderNotAllowed
 from assistant.knowledge.embeddings import check_embedder
 from assistant.knowledge.retrieval import Retriever, Source
@@ -29,6 +35,25 @@ from assistant.text import tokens
 HARD_LIMITS = frozenset({"too_long", "too_many_bytes", "empty"})  # what the platform refuses outright
 MAX_EXEMPLARS = 8
 MAX_PASSAGES = 4
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every variant of one request shares."""
+
+    brand: Brand
+    request: DraftRequest
+    language: str
+    fixed: list[Source]  # the brand's fixed passages, scored for this brief
+    brief_sources: list[Source]  # retrieved for the brief (exemplars, passages not among the fixed)
+
+
+@dataclass(frozen=True)
+class _Fit:
+    kept: list[Source]  # what the prompt holds: the fixed passages, then the brief's sources kept
+    trimmed: int
+    messages: list[Message]
+    prefix: list[Message]  # the brand's part, as sent (a warm-up of it is what this draft reuses)
 
 
 @dataclass
@@ -43,7 +68,8 @@ class _Generation:
 class Drafter:
     def __init__(self, *, retriever: Retriever, provider: Provider, prices: PriceTable,
                  rules: dict[str, platforms.PlatformRule], load_brand, prompt_budget: int = 2000,
-                 max_output_tokens: int = 400, actor: Actor | None = None, refused: Refused | None = None) -> None:
+                 max_output_tokens: int = 400, actor: Actor | None = None, refused: Refused | None = None,
+                 warmer: Warmer | None = None, choices: passages.Choices | None = None) -> None:
         self.actor = actor  # who asks: must hold a role that drafts on the brand (None: the library's own use)
         self.refused = refused  # records a refusal of the brand's policy (where its material may go)
         self.retriever = retriever
@@ -53,15 +79,23 @@ class Drafter:
         self.load_brand = load_brand
         self.prompt_budget = min(prompt_budget, provider.prompt_budget_cap or prompt_budget)
         self.max_output_tokens = min(max_output_tokens, provider.output_tokens_cap or max_output_tokens)
+        # Shared per process (Services): warm-ups deduplicated, the brand's fixed passages chosen once.
+        self.warmer = warmer or Warmer()
+        self.choices = choices or passages.Choices()
 
     # --- public API -----------------------------------------------------------------------------
 
     def draft(self, request: DraftRequest) -> list[Draft]:
         return [e.draft for e in self.stream(request) if e.kind == "done" and e.draft is not None]
 
-    def stream(self, request: DraftRequest, *, skip: frozenset[tuple[str, int]] = frozenset()) -> Iterator[DraftEvent]:
+    def stream(self, request: DraftRequest, *, skip: frozenset[tuple[str, int]] = frozenset(),
+               written: Mapping[tuple[str, int], str] | None = None) -> Iterator[DraftEvent]:
         """Drafts for every platform x variant, streamed token by token (but the `(platform,
-        variant)` pairs in `skip`: a resumed job's drafts that already finished)."""
+        variant)` pairs in `skip`: a resumed job's drafts that already finished). A variant that
+        comes out the same as an earlier one of its platform is written again once (`duplicates`),
+        its new tokens streamed as "repair" events. Earlier means written in this call, or given in
+        `written` ((platform, variant) -> text: a resumed job's finished drafts); without it, a
+        skipped variant is not compared, as its text is not known here."""
         if self.actor is not None:
             require(self.actor, "draft", request.brand)
         brand: Brand = self.load_brand(request.brand)
@@ -69,22 +103,35 @@ class Drafter:
         language = (request.language or brand.profile.language).lower()
         if language not in LANGUAGE_NAMES:
             raise InvalidRequest(f"language '{language}' is not supported: use one of {', '.join(LANGUAGE_NAMES)}")
-        sources = self.retriever.retrieve(brand.slug, request.brief, k=MAX_EXEMPLARS, k_guidelines=MAX_PASSAGES)
-        version = f"{prompts.load('system').tag}+{prompts.load('draft').tag}#{prompts.fingerprint()}"
-        angles = list(prompts.phrases("angles").values())
-        for platform in request.platforms:
-            rule = self.rules[platform]
-            for variant in range(1, request.variants + 1):
-                if (platform, variant) in skip:
-                    continue
-                angle = angles[(variant - 1) % len(angles)]
-                kept, trimmed, messages = self._fit(brand, request, platform, rule, language, angle, sources)
-                yield DraftEvent("start", platform, variant)
-                gen = yield from self._generate(messages, platform, variant, temperature=_temperature(variant))
-                draft = self._finish(brand, request, platform, rule, variant, language, angle, kept, trimmed,
-                                     messages, gen, version)
-                draft = yield from self._repair(brand, draft, rule)
-                yield DraftEvent("done", platform, variant, draft=draft)
+        query = self.retriever.embedder.query(request.brief)  # one embedding: retrieval and the fixed passages
+        sources = self.retriever.retrieve(brand.slug, request.brief, k=MAX_EXEMPLARS, k_guidelines=MAX_PASSAGES,
+                                          query_embedding=query)
+        fixed = self._fixed_passages(brand)
+        brief_sources = [s for s in sources if s.id not in fixed.ids]
+        context = _Context(brand, request, language, fixed.for_brief(query), brief_sources)
+        with self.warmer.drafting(self.provider):  # no warm-up starts on the server while drafts are written
+            for platform in request.platforms:
+                earlier = {v: text for (p, v), text in (written or {}).items() if p == platform}
+                yield from self._platform(context, platform, skip, earlier)
+
+    def warm(self, slug: str, platform: str | None = None) -> Warming | None:
+        """Send the brand's part of the prompt (for `platform`, default the brand's first) to the
+        provider in the background, once, so that the first draft after choosing a brand reuses
+        it instead of reading it cold. Returns at once; None (nothing sent) when the provider
+        keeps no prompt cache, the person may not draft on the brand, or the brand's policy
+        refuses the provider (not recorded as a refusal: nobody asked for a draft yet)."""
+        if not caches(self.provider) or (self.actor is not None and not can(self.actor, "draft", slug)):
+            return None
+        brand: Brand = self.load_brand(slug)
+        try:
+            check_provider(brand.profile, self.provider)
+        except ProviderNotAllowed:
+            return None
+        name = platform or next((p for p in brand.profile.platforms if p in self.rules), None) or next(iter(self.rules))
+        if name not in self.rules:
+            raise InvalidRequest(f"unknown platform '{name}': use one of {', '.join(self.rules)}")
+        prefix = blocks.brand_messages(brand, self.rules[name], self._fixed_passages(brand).sources)
+        return self.warmer.warm(self.provider, brand.slug, prefix)
 
     def refine(self, draft: Draft, instruction: str) -> Draft:
         return next(e.draft for e in self.stream_refine(draft, instruction) if e.kind == "done" and e.draft)
@@ -103,17 +150,18 @@ class Drafter:
         user = template.render(previous_text=prompts.escape_data(draft.text), platform_label=rule.label,
                                instruction=prompts.escape_data(instruction.strip()),
                                language_name=LANGUAGE_NAMES.get(draft.language, draft.language),
-                               required_hashtags=_hashtags(brand), limit_hint=_limit_hint(rule))
+                               required_hashtags=blocks.hashtags(brand), limit_hint=blocks.limit_hint(rule))
         messages = [*draft.messages, {"role": "assistant", "content": draft.text}, {"role": "user", "content": user}]
-        yield DraftEvent("start", draft.platform, draft.variant)
-        gen = yield from self._generate(messages, draft.platform, draft.variant, temperature=0.6)
-        new = draft.model_copy(update={
-            "id": uuid.uuid4().hex, "parent_id": draft.id, "instruction": instruction.strip(), "repaired": False,
-            "first_attempt": None, "created_at": datetime.now(timezone.utc).isoformat(),
-            "prompt_version": _with_tag(draft.prompt_version.split("+refine")[0], template.tag),
-        })
-        new = self._with_generation(new, brand, rule, messages, gen)
-        new = yield from self._repair(brand, new, rule)
+        with self.warmer.drafting(self.provider):  # no warm-up starts on the server meanwhile
+            yield DraftEvent("start", draft.platform, draft.variant)
+            gen = yield from self._generate(messages, draft.platform, draft.variant, temperature=0.6)
+            new = draft.model_copy(update={
+                "id": uuid.uuid4().hex, "parent_id": draft.id, "instruction": instruction.strip(), "repaired": False,
+                "first_attempt": None, "created_at": datetime.now(timezone.utc).isoformat(),
+                "prompt_version": _with_tag(draft.prompt_version.split("+refine")[0], template.tag),
+            })
+            new = self._with_generation(new, brand, rule, messages, gen)
+            new = yield from self._repair(brand, new, rule)
         yield DraftEvent("done", draft.platform, draft.variant, draft=new)
 
     # --- steps ----------------------------------------------------------------------------------
@@ -131,52 +179,78 @@ class Drafter:
                 self.refused(exc, self.actor)
             raise
 
-    def _fit(self, brand: Brand, request: DraftRequest, platform: str, rule, language: str, angle: str,
-             sources: list[Source]) -> tuple[list[Source], int, list[dict[str, str]]]:
-        """Render the prompt with as many WHOLE sources as fit the budget: every source when they
-        all fit; else best-scored first, and a source that does not fit is left out whole (never
-        cut) while the next, shorter ones are still tried. A small-context model gets fewer sources."""
-        ranked = sorted(sources, key=lambda s: -s.score)
+    def _platform(self, context: _Context, platform: str, skip: frozenset[tuple[str, int]], earlier: dict[int, str]):
+        """The variants of one platform; a variant the same as an earlier one is written again once
+        with an angle no variant took and a higher temperature, and marked if still the same."""
+        request = context.request
+        angles = list(prompts.phrases("angles").values())
+        taken = {angles[(v - 1) % len(angles)] for v in range(1, request.variants + 1)}
+        for variant in range(1, request.variants + 1):
+            if (platform, variant) in skip:
+                continue
+            angle = angles[(variant - 1) % len(angles)]
+            yield DraftEvent("start", platform, variant)
+            draft = yield from self._variant(context, platform, variant, angle, _temperature(variant), "token")
+            if (repeated := duplicates.same_as(draft.text, earlier)) is not None:
+                angle = duplicates.other_angle(angles, taken, angle)
+                taken.add(angle)
+                again = yield from self._variant(context, platform, variant, angle,
+                                                 duplicates.retry_temperature(_temperature(variant)), "repair")
+                draft = _absorbed(again, draft)
+                if (repeated := duplicates.same_as(draft.text, earlier)) is not None:
+                    draft = draft.model_copy(update={"violations": [*draft.violations, duplicates.violation(repeated)]})
+            earlier[variant] = draft.text
+            yield DraftEvent("done", platform, variant, draft=draft)
 
-        def render(chosen: list[Source]) -> tuple[int, list[dict[str, str]]]:
-            messages = self._messages(brand, request, platform, rule, language, angle, chosen)
+    def _variant(self, context: _Context, platform: str, variant: int, angle: str, temperature: float,
+                 kind: Literal["token", "repair"]):
+        brand, request, language = context.brand, context.request, context.language
+        rule = self.rules[platform]
+        fit = self._fit(brand, request, platform, rule, language, angle, context.fixed, context.brief_sources)
+        gen = yield from self._generate(fit.messages, platform, variant, temperature=temperature, kind=kind)
+        self.warmer.sent(self.provider, fit.prefix)  # the server holds this prefix now: no warm-up needed
+        version = f"{prompts.load('system').tag}+{prompts.load('brand').tag}+{prompts.load('draft').tag}" \
+                  f"#{prompts.fingerprint()}"
+        draft = self._finish(brand, request, platform, rule, variant, language, angle, fit.kept, fit.trimmed,
+                             fit.messages, gen, version)
+        return (yield from self._repair(brand, draft, rule))
+
+    def _fixed_passages(self, brand: Brand) -> passages.FixedPassages:
+        return passages.for_brand(self.retriever.store, brand, budget=self.prompt_budget, model=self.provider.model,
+                                  choices=self.choices)
+
+    def _fit(self, brand: Brand, request: DraftRequest, platform: str, rule, language: str, angle: str,
+             fixed: list[Source], brief_sources: list[Source]) -> _Fit:
+        """The prompt within the budget, with WHOLE sources (never cut). The brand's fixed passages
+        stay, so the prompt's prefix is the same from draft to draft; the sources retrieved for
+        the brief are trimmed: every one when they all fit, else best-scored first, and one that
+        does not fit is left out while the next, shorter ones are still tried. Only when the
+        brand's part and the task alone exceed the budget (a very long brief) are fixed passages
+        dropped too, last first: the budget wins over the cache for that draft."""
+        ranked = sorted(brief_sources, key=lambda s: -s.score)
+
+        def render(chosen: list[Source], prefix: list[Message]) -> tuple[int, list[Message]]:
+            messages = blocks.draft_messages(prefix, brand, request, platform, rule, language, angle, chosen)
             return sum(tokens.count(m["content"], self.provider.model) for m in messages), messages
 
-        used, messages = render(ranked)
-        if used <= self.prompt_budget or not ranked:
-            return ranked, 0, messages
-        kept: list[Source] = []
-        used, messages = render(kept)
-        if used > self.prompt_budget:  # even without sources: the brief and the brand fill the budget
-            return kept, len(ranked), messages
+        prefix = blocks.brand_messages(brand, rule, fixed)
+        used, messages = render(ranked, prefix)
+        if used <= self.prompt_budget or not (ranked or fixed):
+            return _Fit([*fixed, *ranked], 0, messages, prefix)
+        used, messages = render([], prefix)
+        if used > self.prompt_budget:  # even without the brief's sources: the brief and the brand fill it
+            kept = list(fixed)
+            while kept and used > self.prompt_budget:
+                kept.pop()
+                prefix = blocks.brand_messages(brand, rule, kept)
+                used, messages = render([], prefix)
+            return _Fit(kept, len(ranked) + len(fixed) - len(kept), messages, prefix)
+        chosen: list[Source] = []
         for source in ranked:
-            trial_used, trial = render([*kept, source])
+            trial_used, trial = render([*chosen, source], prefix)
             if trial_used <= self.prompt_budget:
-                kept, messages = [*kept, source], trial
-        return kept, len(ranked) - len(kept), messages
-
-    def _messages(self, brand: Brand, request: DraftRequest, platform: str, rule, language: str, angle: str,
-                  sources: list[Source]) -> list[dict[str, str]]:
-        p = brand.profile
-        passages = [s for s in sources if s.kind == "guideline"]
-        posts = sorted((s for s in sources if s.kind != "guideline"),
-                       key=lambda s: (s.metadata.get("platform") != platform, -s.score))
-        extras = [prompts.phrase("phrases", key, value=prompts.escape_data(value))
-                  for key, value in (("extras.link", request.link), ("extras.cta", request.call_to_action),
-                                     ("extras.disclaimer", p.disclaimer)) if value]
-        none = prompts.phrase("phrases", "none")
-        name = prompts.escape_data(p.name)
-        system = prompts.load("system").render(brand_name=name)
-        user = prompts.load("draft").render(
-            brand_profile=_profile_block(brand), platform_rules=_rules_block(rule),
-            guideline_passages="\n".join(_passage(s) for s in passages) or none,
-            exemplar_posts="\n".join(_exemplar(s) for s in posts) or none,
-            platform_label=rule.label, brand_name=name, language=language,
-            language_name=LANGUAGE_NAMES.get(language, language), goal=request.goal,
-            goal_hint=prompts.phrase("goals", request.goal), angle=angle, brief=prompts.escape_data(request.brief),
-            extras="\n".join(extras), required_hashtags=_hashtags(brand), limit_hint=_limit_hint(rule),
-        )
-        return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+                chosen, messages = [*chosen, source], trial
+        return _Fit([*fixed, *chosen], len(ranked) - len(chosen), messages, prefix)
 
     def _generate(self, messages: list[dict[str, str]], platform: str, variant: int, *, temperature: float,
                   kind: Literal["token", "repair"] = "token"):
@@ -246,7 +320,7 @@ class Drafter:
         user = prompts.load("repair").render(
             previous_text=prompts.escape_data(draft.text), platform_label=rule.label, violations=listed,
             language_name=LANGUAGE_NAMES.get(draft.language, draft.language),
-            required_hashtags=_hashtags(brand), limit_hint=_limit_hint(rule))
+            required_hashtags=blocks.hashtags(brand), limit_hint=blocks.limit_hint(rule))
         messages = [*draft.messages, {"role": "assistant", "content": draft.text}, {"role": "user", "content": user}]
         gen = yield from self._generate(messages, draft.platform, draft.variant, temperature=0.3, kind="repair")
         violations = self._check(gen.text, draft.platform, brand, draft.language, draft.sources)
@@ -269,7 +343,18 @@ class Drafter:
         })
 
 
-# --- blocks -------------------------------------------------------------------------------------
+# --- helpers ------------------------------------------------------------------------------------
+
+def _absorbed(kept: Draft, discarded: Draft) -> Draft:
+    """The variant written again, with the discarded attempt's tokens, cost and time counted (they
+    were spent), and its first token's time (when the person first saw text)."""
+    cost = None if kept.cost_usd is None or discarded.cost_usd is None else round(kept.cost_usd + discarded.cost_usd, 6)
+    return kept.model_copy(update={
+        "prompt_tokens": kept.prompt_tokens + discarded.prompt_tokens, "cost_usd": cost,
+        "completion_tokens": kept.completion_tokens + discarded.completion_tokens,
+        "latency_ms": kept.latency_ms + discarded.latency_ms, "first_token_ms": discarded.first_token_ms,
+    })
+
 
 def _temperature(variant: int) -> float:
     return round(min(0.6 + 0.15 * (variant - 1), 1.2), 2)
@@ -294,65 +379,6 @@ def _with_tag(version: str, tag: str) -> str:
     """`tag` added before the prompts' fingerprint: "system@1+draft@3+repair@1#1a2b3c4d"."""
     base, sep, digest = version.partition("#")
     return f"{base}+{tag}{sep}{digest}"
-
-
-def _hashtags(brand: Brand) -> str:
-    return " ".join(prompts.escape_data(tag) for tag in brand.profile.required_hashtags)
-
-
-def _limit_hint(rule) -> str:
-    key = "limit.weighted" if rule.counting == "weighted" else "limit.other"
-    return prompts.phrase("phrases", key, limit=rule.limit)
-
-
-def _profile_block(brand: Brand) -> str:
-    """The brand profile as the model reads it: every field escaped like retrieved text."""
-    p = brand.profile
-    e = prompts.escape_data
-
-    def line(key: str, value: str) -> str:
-        return prompts.phrase("phrases", f"profile.{key}", value=value)
-
-    lines = [line("name", e(p.name)), line("voice", e(" ".join(p.voice.split())))]
-    if p.audience:
-        lines.append(line("audience", e(" ".join(p.audience.split()))))
-    for key in ("pillars", "do", "dont", "banned_words", "hashtags", "required_hashtags"):
-        if items := getattr(p, key):
-            lines.append(line(key, "; ".join(e(i) for i in items)))
-    lines.append(prompts.phrase("phrases", f"profile.emoji.{p.emoji}", max=p.emoji_max))
-    return "\n".join(lines)
-
-
-def _rules_block(rule) -> str:
-    def line(key: str, **values: object) -> str:
-        return prompts.phrase("phrases", f"rules.{key}", **values)
-
-    lines = [line("platform", label=rule.label), line("limit", limit=_limit_hint(rule))]
-    if rule.url_weight:
-        lines.append(line("url_weight", weight=rule.url_weight))
-    for key in ("max_hashtags", "max_topic_tags", "max_links"):
-        if getattr(rule, key):
-            lines.append(line(key, max=getattr(rule, key)))
-    if rule.links_clickable is False:
-        lines.append(line("links_not_clickable"))
-    if rule.see_more_at:
-        lines.append(line("see_more", cut=rule.see_more_at))
-    return "\n".join(lines)
-
-
-def _passage(s: Source) -> str:
-    heading = s.metadata.get("heading") or ""
-    return f'<passage id="{prompts.attr(s.id[:8])}" heading="{prompts.attr(heading)}">{prompts.escape_data(s.text)}</passage>'
-
-
-def _exemplar(s: Source) -> str:
-    m = s.metadata
-    attrs = [f'id="{prompts.attr(s.id[:8])}"', f'platform="{prompts.attr(m.get("platform", ""))}"']
-    if "engagement" in m:
-        attrs.append(f'engagement="{prompts.attr(m["engagement"])}"')
-    if m.get("kind") == "approved":
-        attrs.append('approved_by_team="yes"')
-    return f"<post {' '.join(attrs)}>{prompts.escape_data(s.text)}</post>"
 
 
 def _clean_output(text: str) -> str:

@@ -20,7 +20,7 @@ from assistant.platforms import Violation
 
 MIN_COPIED_WORDS = 15  # a quote of a few words is fine; fifteen in a row is the old post itself
 MIN_SENTENCE_WORDS = 5  # an instruction sentence this long, repeated, is the prompt talking
-TEMPLATES = ("system", "draft", "refine", "repair")
+TEMPLATES = ("system", "brand", "draft", "refine", "repair")
 _TAG = re.compile(r"</?([a-z_]+)(?:\s[^<>]*)?>")
 _PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 _WORD = re.compile(r"\w+", re.UNICODE)

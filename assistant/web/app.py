@@ -12,6 +12,7 @@ from assistant.accounts import Actor, can
 from assistant.errors import AssistantError, ProviderNotAllowed
 from assistant.i18n import LANGUAGES
 from assistant.web.progress import reembed_if_needed
+from assistant.web.voice import learn_voice
 from assistant.web.common import (brand_slug, current_actor, md, oidc_configured, oidc_email, services, sign_out,
                                   say, startup_notes, t)
 
@@ -144,6 +145,9 @@ def main() -> None:
             provider_banner()
         if can(actor, "view", brand_slug()):
             reembed_if_needed(brand_slug())
+            learn_voice(brand_slug())
+        if can(actor, "draft", brand_slug()):
+            services().warm(brand_slug(), actor=actor)  # the local model's prompt cache, in the background
         page.run()
 
 

@@ -72,20 +72,34 @@ def test_injection_in_a_retrieved_post_stays_inside_its_block(indexed):
     assert "&lt;/exemplar_posts&gt;" in inside
 
 
+def fixed_ids(prompt: str) -> list[str]:
+    """The (8-character) ids of the brand's fixed passages: the <guideline_passages> block."""
+    block = prompt[prompt.index("<guideline_passages>"):prompt.index("</guideline_passages>")]
+    return re.findall(r'<passage id="([0-9a-f]{8})"', block)
+
+
 def test_budget_keeps_whole_sources_best_scored_first(indexed):
+    """The brand's fixed passages come first and stay; the brief's sources are trimmed, best first.
+    (Before the prompt had a fixed brand part, every source was ranked by score alone.)"""
     d, fake = drafter(indexed)
     d.prompt_budget = 20_000
     [full] = d.draft(request())
     assert full.sources_retrieved == len(full.sources) > 0 and full.trimmed_sources == 0
     assert (full.context_tokens, full.context_by_model, full.source_note("it")) == (d.prompt_budget, False, None)
-    d.prompt_budget = full.prompt_tokens - 150
-    [trimmed] = d.draft(request())
+    for budget in range(full.prompt_tokens - 100, 1500, -100):  # the fixed passages' share shrinks too
+        d.prompt_budget = budget
+        [trimmed] = d.draft(request())
+        if trimmed.trimmed_sources:
+            break
     assert trimmed.trimmed_sources > 0 and trimmed.prompt_tokens <= d.prompt_budget
-    assert trimmed.sources_retrieved == len(full.sources) == len(trimmed.sources) + trimmed.trimmed_sources
-    ranked = [s.id for s in sorted(full.sources, key=lambda s: -s.score)]
-    kept_ids = [s.id for s in trimmed.sources]
-    assert kept_ids[0] == ranked[0] and kept_ids == [i for i in ranked if i in kept_ids]  # the best, in order
+    assert trimmed.sources_retrieved == len(trimmed.sources) + trimmed.trimmed_sources
     prompt = fake.calls[-1].messages[1]["content"]
+    fixed = fixed_ids(prompt)
+    assert fixed and [s.id[:8] for s in trimmed.sources[:len(fixed)]] == fixed  # first, and kept
+    retrieved = indexed.retriever.retrieve("bottega-pasubio", request().brief, k=8, k_guidelines=4)
+    ranked = [s.id for s in sorted(retrieved, key=lambda s: -s.score) if s.id[:8] not in fixed]
+    kept_ids = [s.id for s in trimmed.sources[len(fixed):]]
+    assert kept_ids[0] == ranked[0] and kept_ids == [i for i in ranked if i in kept_ids]  # the best, in order
     assert all(prompts.escape_data(s.text) in prompt for s in trimmed.sources)  # whole, never cut
     assert "ASSISTANT_PROMPT_BUDGET" in trimmed.source_note("en")
 
@@ -101,8 +115,9 @@ def test_a_long_best_source_is_left_out_whole_and_shorter_ones_still_fit(indexed
     d, fake = drafter(indexed)
     d.prompt_budget = 2000
     [draft] = d.draft(request())
-    assert [s.id for s in draft.sources] == ["short0", "short1", "short2"]
-    assert (draft.sources_retrieved, draft.trimmed_sources) == (4, 1)
+    fixed = fixed_ids(fake.calls[0].messages[1]["content"])  # the brand's own passages, always there
+    assert [s.id for s in draft.sources if s.id[:8] not in fixed] == ["short0", "short1", "short2"]
+    assert (draft.sources_retrieved, draft.trimmed_sources) == (4 + len(fixed), 1)
     assert "Regola lunga" not in fake.calls[0].messages[1]["content"]  # not half of it either
 
 
@@ -154,7 +169,7 @@ def test_draft_records_provider_tokens_cost_latency(indexed):
     d, _ = drafter(indexed)
     [draft] = d.draft(request())
     assert (draft.provider, draft.model, draft.cost_usd) == ("fake", "fake-echo-1", 0.0)
-    assert re.fullmatch(r"system@1\+draft@2#[0-9a-f]{8}", draft.prompt_version)
+    assert re.fullmatch(r"system@2\+brand@1\+draft@3#[0-9a-f]{8}", draft.prompt_version)
     assert draft.prompt_tokens > 200 and draft.completion_tokens > 3 and draft.latency_ms >= 0
     public = draft.public()
     assert "messages" not in public and json.dumps(public)

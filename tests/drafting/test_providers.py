@@ -160,3 +160,18 @@ def test_every_way_a_stream_can_end_is_reported(tmp_path, ending, finish, comple
     assert (text == reply) is complete_text
     if ending in ("eof", "close"):
         assert text and reply.startswith(text)
+
+
+@pytest.mark.parametrize("given, expected", [(None, "PASSIVE"), ("ACTIVE", "ACTIVE")])
+def test_the_local_provider_makes_openmp_threads_sleep_unless_told_otherwise(given, expected):
+    """OMP_WAIT_POLICY is read by libgomp when xllamacpp loads it: the local provider's module sets
+    PASSIVE before that (a fresh process, as the app's), and a value already set wins."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"} | ({"OMP_WAIT_POLICY": given} if given else {})
+    code = ("import os, sys; import assistant.drafting.providers.local; "
+            "print(os.environ['OMP_WAIT_POLICY'], 'xllamacpp' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.split() == [expected, "False"]  # set, and before xllamacpp (hence libgomp) is loaded

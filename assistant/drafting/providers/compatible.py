@@ -20,12 +20,17 @@ from assistant.drafting.providers.base import Message, Provider, Usage
 from assistant.errors import ConfigError, ProviderError
 
 log = logging.getLogger(__name__)
+WARM_TIMEOUT = 300.0  # seconds for a warm-up (`warm_prompt`)
 
 
 class OpenAICompatibleProvider(Provider):
     """Any OpenAI-compatible chat endpoint through LangChain's ChatOpenAI, streamed."""
 
     name = "compatible"
+    # The server keeps the KV cache of the prompts it was sent, so a warm-up of a prompt's prefix
+    # (`warm_prompt`) makes the next request that starts with it faster (drafting/warming.py). Off
+    # here: an unknown server may bill every token or keep no cache; the local provider turns it on.
+    caches_prompt: bool = False
 
     def __init__(self, *, model: str, base_url: str | None, api_key: str | None, timeout: float,
                  max_retries: int, name: str = "compatible", extra_body: dict[str, Any] | None = None,
@@ -34,6 +39,9 @@ class OpenAICompatibleProvider(Provider):
         # Probe the server (a TCP connection, no data) before the first request, not when built:
         # building sends nothing, so a brand's policy is checked before any connection is made.
         self._unprobed = probe
+        # Prompt tokens the server said it read from its prompt cache in the last stream (llama.cpp
+        # and OpenAI report it; None when it did not say): how much of a warmed prefix was reused.
+        self.last_cached_tokens: int | None = None
         self.extra_body = extra_body or {}
         from langchain_openai import ChatOpenAI
 
@@ -52,6 +60,16 @@ class OpenAICompatibleProvider(Provider):
             check_reachable(self.base_url)
             self._unprobed = False
 
+    def warm_prompt(self, messages: list[Message]) -> None:
+        """Send `messages` for one token, discarded: the server keeps the prompt's KV cache. Not a
+        draft: `last_usage` and `last_finish` stay as they were (a draft may be streaming in
+        another thread), and no retry (a warm-up that failed is not worth a second load). Its
+        own timeout: nobody waits for it, and a loaded machine reads a long prompt for minutes."""
+        self.probe()
+        client = self._chat.root_client.with_options(max_retries=0, timeout=WARM_TIMEOUT)
+        client.chat.completions.create(model=self.model, messages=messages, max_tokens=1,  # type: ignore[arg-type]
+                                       temperature=0.0, extra_body=self.extra_body)
+
     def _stream(self, messages: list[Message], temperature: float, max_tokens: int) -> Iterator[str]:
         import openai
 
@@ -63,11 +81,13 @@ class OpenAICompatibleProvider(Provider):
         kwargs = {"temperature": temperature, "max_completion_tokens": max_tokens,
                   "extra_body": {**self.extra_body, "max_tokens": max_tokens}}
         received = 0
+        self.last_cached_tokens = None
         try:
             for chunk in self._chat.stream(lc_messages, **kwargs):
                 usage = getattr(chunk, "usage_metadata", None)
                 if usage:
                     self.last_usage = Usage(usage.get("input_tokens", 0), usage.get("output_tokens", 0))
+                    self.last_cached_tokens = (usage.get("input_token_details") or {}).get("cache_read")
                 finish = (getattr(chunk, "response_metadata", None) or {}).get("finish_reason")
                 if finish:
                     self.last_finish = str(finish)

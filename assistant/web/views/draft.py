@@ -21,6 +21,7 @@ from assistant.text.urls import safe_link
 from assistant.web import cards
 from assistant.web.common import (brand_slug, lang, md, reviewer, say, services, show_violations, shown_errors, t,
                                   when)
+from assistant.web.voice import voice_line
 
 POLL_SECONDS = 0.7
 
@@ -109,6 +110,7 @@ def card_view(card: StreamedDraft) -> None:
         cards.header(d)
         st.html(cards.preview_html(text, d.platform))
         cards.figures(d, text)
+        voice_line(d.brand, text)
         if not d.complete:  # what arrived is shown, marked: never passed off as a whole draft
             st.warning(t("draft.incomplete_prefix") + " " + d.incomplete_message(lang()), icon="✂️")
         if edited_now:

@@ -15,6 +15,7 @@ from assistant.platforms import PLATFORMS
 from assistant.review import EditConflict
 from assistant.review.commands import DECISIONS
 from assistant.review.schemas import STATES
+from assistant.web.voice import voice_line
 from assistant.web.common import (brand_slug, md, reviewer, say, services, show_text, show_violations, shown_errors, t,
                                   when)
 from assistant.web.transparency import transparency_panel
@@ -179,6 +180,7 @@ if ids:
     right.html(diff_html(view.diff))
     m = view.metrics
     st.caption(t("review.metrics", kept=f"{(m.kept_share or 0) * 100:.0f}%", distance=m.edit_distance))
+    voice_line(view.brand, view.text)
     current_rev = view.revisions[-1]
     show_violations(current_rev.violations)
 

@@ -1,0 +1,39 @@
+"""The voice-match score on the pages: how much a text sounds like the brand (0-100 on the brand's
+own scale, its real posts' median marked), for a card's text as it stands and for a review item."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from assistant.i18n import number
+from assistant.voice import MIN_POSTS
+from assistant.web.common import lang, services, t
+
+
+def learn_voice(slug: str) -> None:
+    """When a brand is chosen: its voice model brought up to date (trained once, then only when its
+    posts change; a saved model is reloaded), so no card waits for it."""
+    voice = services().voice
+    with st.spinner(t("voice.learning")):
+        voice.train(slug)
+
+
+def voice_line(slug: str, text: str) -> None:
+    """One caption: the score of `text`, the brand's median, and what they mean (in the help)."""
+    voice = services().voice
+    if not text.strip():
+        return
+    scored = voice.score(slug, text)
+    if scored is None:
+        st.caption(t("voice.card_not_enough", n=number(voice.posts(slug), lang()), needed=MIN_POSTS))
+        return
+    info = voice.info(slug)
+    if info is not None and scored.score >= info.q1:
+        verdict = t("voice.like_its_posts")
+    elif info is not None and scored.score >= 50:
+        verdict = t("voice.somewhat")
+    else:
+        verdict = t("voice.unlike")
+    st.caption(t("voice.line", score=scored.score, median=scored.brand_median, verdict=verdict),
+               help=t("voice.help", posts=number(info.posts if info else 0, lang()),
+                      q1=info.q1 if info else "-", q3=info.q3 if info else "-"))
