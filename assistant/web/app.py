@@ -146,8 +146,6 @@ def main() -> None:
         if can(actor, "view", brand_slug()):
             reembed_if_needed(brand_slug())
             learn_voice(brand_slug())
-        if can(actor, "draft", brand_slug()):
-            services().warm(brand_slug(), actor=actor)  # the local model's prompt cache, in the background
         page.run()
 
 
