@@ -99,6 +99,11 @@ def app_url(tmp_path, brands_dir):
 
 
 def _chromium(pw):
+    from playwright.sync_api import expect
+
+    # Assertions wait up to 30 s (Playwright's default is 5): the first page of a brand trains its
+    # voice model (about 4 s idle, more on a loaded 2-core machine) before the cards render.
+    expect.set_options(timeout=30_000)
     return pw.chromium.launch(
         executable_path=CHROMIUM, headless=True,
         args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
