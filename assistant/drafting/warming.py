@@ -93,6 +93,7 @@ class Warmer:
         self._current: dict[str, Warming] = {}  # server -> the warm-up on the wire
         self._drafting: Counter[str] = Counter()  # server -> real drafts being written
         self._workers: set[str] = set()
+        self._done_once: set[str] = set()
 
     def warm(self, provider: Provider, brand: str, messages: Sequence[Message]) -> Warming | None:
         """Send `messages` to `provider` in the background, once; None when it keeps no prompt cache."""
@@ -116,6 +117,23 @@ class Warmer:
                 threading.Thread(target=self._work, args=(server,), daemon=True, name=f"warm-{provider.name}").start()
             self._cv.notify_all()
         return job
+
+    def once(self, key: str, task: Callable[[], object]) -> None:
+        """Run `task` once per `key` in this process, in a background thread (e.g. loading the
+        embedding model, ~3 s on a loaded machine, before the first brief needs it); its errors
+        are logged: the real call will meet them again and say what to fix."""
+        with self._cv:
+            if key in self._done_once:
+                return
+            self._done_once.add(key)
+
+        def run() -> None:
+            try:
+                task()
+            except Exception:
+                log.warning("warming %s failed", key, exc_info=True)
+
+        threading.Thread(target=run, daemon=True, name=f"warm-{key}").start()
 
     def sent(self, provider: Provider, messages: Sequence[Message]) -> None:
         """A real draft sent a prompt that starts with `messages`: that prefix is warm now."""

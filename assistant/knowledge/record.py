@@ -11,11 +11,12 @@ always be brought back in step (`KnowledgeBase.sync`), whatever moment a process
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from assistant.db.engine import Database, utcnow
@@ -104,6 +105,13 @@ class KnowledgeRecordStore:
             select(KR.kind, func.count()).where(KR.brand == brand).group_by(KR.kind)).all())
         return {kind: n for kind, n in rows}
 
+    def stamp(self, brand: str, kinds: Sequence[str]) -> str:
+        """Changes whenever one of the brand's documents of `kinds` is added, removed or changed
+        (their count and latest `updated_at`): one indexed aggregate, not a read of every id."""
+        n, latest = self.db.read(lambda s: s.execute(
+            select(func.count(), func.max(KR.updated_at)).where(KR.brand == brand, KR.kind.in_(list(kinds)))).one())
+        return f"{n}:{latest.isoformat() if latest else ''}"
+
     def brands(self) -> list[str]:
         return sorted(self.db.read(lambda s: s.scalars(select(KR.brand).distinct()).all()))
 
@@ -132,8 +140,14 @@ class KnowledgeRecordStore:
 
         def txn(s: Session) -> None:
             self._ensure_state(s, brand)
-            for doc in add:
-                s.merge(KR(**_row(brand, doc, now)))
+            rows = {doc.id: _row(brand, doc, now) for doc in add}  # one row per id: the last wins
+            present: set[str] = set()
+            for part in _chunks(list(rows)):
+                present.update(s.scalars(select(KR.id).where(KR.brand == brand, KR.id.in_(part))))
+            if len(present) < len(rows):  # one executemany INSERT: 0.6 s for 10,000 posts, 6.3 s with merge
+                s.execute(insert(KR), [r for i, r in rows.items() if i not in present])
+            for doc_id in present:
+                s.merge(KR(**rows[doc_id]))
             for doc_id, meta in (metadata or {}).items():
                 s.execute(update(KR).where(KR.brand == brand, KR.id == doc_id).values(
                     meta={k: v for k, v in meta.items() if v is not None}, pending=True, updated_at=now))
@@ -158,10 +172,15 @@ class KnowledgeRecordStore:
 
     def mark_indexed(self, brand: str, versions: Sequence[tuple[str, datetime]]) -> None:
         """Clear `pending` for these (id, version read), unless the row changed again since."""
+        by_version: dict[datetime, list[str]] = defaultdict(list)
+        for doc_id, when in versions:
+            by_version[when].append(doc_id)
+
         def txn(s: Session) -> None:
-            for doc_id, when in versions:
-                s.execute(update(KR).where(KR.brand == brand, KR.id == doc_id, KR.updated_at == when)
-                          .values(pending=False))
+            for when, ids in by_version.items():  # one UPDATE per version and BATCH ids, not per row
+                for part in _chunks(ids):
+                    s.execute(update(KR).where(KR.brand == brand, KR.updated_at == when, KR.id.in_(part))
+                              .values(pending=False).execution_options(synchronize_session=False))
 
         self.db.write(txn)
 

@@ -1,6 +1,7 @@
 """English UI strings: the whole catalogue for this language."""
 
 STRINGS: dict[str, str] = {
+    'voice.card_learning': "🎙️ Brand voice: still learning it from the brand's posts; the score follows in a few seconds.",
     'voice.card_not_enough': 'Brand voice: at least {needed} posts are needed to learn it (it has {n}).',
     'voice.learning': "Learning the brand's voice from its posts…",
     'voice.line': "🎙️ Brand voice: {score}/100 · the brand's posts sit around {median} · {verdict}",

@@ -3,9 +3,13 @@
 `VoiceModels` is what the drafter, the review queue, the web app and the CLI call. A brand's
 model is trained lazily, on the first score after its posts changed:
 
-- the check is cheap: a hash of the brand's record ids (content hashes, so an edited post has a
-  new id; fresh engagement figures do not) is compared with the one last seen in this process;
-  only when it differs are the posts read and their fingerprint compared with the model's;
+- the check is cheap: the record's stamp of the brand's posts (their count and latest change, one
+  indexed query) is compared with the one last seen in this process; only when it differs are
+  the posts read and their fingerprint (their ids: content hashes, so fresh engagement figures
+  change the stamp but not the fingerprint) compared with the model's;
+- the web app does not wait for a training: `learn` trains in a background thread (one per brand
+  at a time) while the cards say the voice is being learnt; `fresh` tells when a score would not
+  train. The command line and the benches call `score`, which trains first when needed;
 - the model is looked for in memory, then on disk (`cache_dir/voice/<slug>/`, see `model`), and
   trained only when neither matches the fingerprint. Files are a cache: corrupt or missing ones
   are retrained from the record;
@@ -54,7 +58,7 @@ VOICE_KINDS = ("post", "approved")  # the record's kinds that are the brand's ow
 class _Entry:
     """What this process knows of a brand: the record ids it last saw and what they gave."""
 
-    ids_key: str
+    stamp: str
     fingerprint: str
     posts: int
     model: VoiceModel | None
@@ -93,6 +97,8 @@ class VoiceModels:
         self._lock = threading.Lock()  # guards `_locks`
         self._background_lock = threading.Lock()
         self._background: tuple[str, sparse.csr_matrix] | None = None
+        self._learning: set[str] = set()  # brands `learn` is training now
+        self._failed: dict[str, str] = {}  # brand -> the stamp its last background training failed on
 
     # --- the public API -------------------------------------------------------------------------
 
@@ -118,6 +124,44 @@ class VoiceModels:
         """The brand's model facts (training it first if its posts changed); None below `MIN_POSTS`."""
         return self.train(slug)
 
+    def fresh(self, slug: str) -> bool:
+        """Whether the brand's model is up to date in this process: a score would not train."""
+        entry = self._entries.get(slug)
+        return entry is not None and entry.stamp == self._stamp(slug)
+
+    def learn(self, slug: str) -> bool:
+        """Bring the brand's model up to date in a background thread, unless it is fresh, already
+        being learnt, or failed on these same posts (then `score` raises the reason). Returns
+        whether it is being learnt now."""
+        self._folder(slug)  # a bad slug fails here, in the caller
+        if self.fresh(slug):
+            return False
+        stamp = self._stamp(slug)
+        with self._lock:
+            if slug in self._learning:
+                return True
+            if self._failed.get(slug) == stamp:
+                return False
+            self._learning.add(slug)
+
+        def run() -> None:
+            try:
+                self._model(slug)
+            except Exception:
+                log.warning("learning the voice of %s failed", slug, exc_info=True)
+                self._failed[slug] = stamp
+            finally:
+                with self._lock:
+                    self._learning.discard(slug)
+
+        threading.Thread(target=run, daemon=True, name=f"voice-{slug}").start()
+        return True
+
+    def learning(self, slug: str) -> bool:
+        """Whether `learn` is training the brand's model right now."""
+        with self._lock:
+            return slug in self._learning
+
     def posts(self, slug: str) -> int:
         """How many distinct posts of the brand's own the model learns from (for "n of 20")."""
         self._model(slug)
@@ -138,16 +182,15 @@ class VoiceModels:
     def _other_slugs(self, slug: str) -> list[str]:
         return [b for b in self.record.brands() if b != slug] if self.use_other_brands else []
 
-    def _ids_key(self, slug: str) -> str:
-        parts = [f"{b}:{i}" for b in [slug, *self._other_slugs(slug)] for i in sorted(self.record.ids(b))]
-        return _digest(parts)
+    def _stamp(self, slug: str) -> str:
+        return _digest([f"{b}:{self.record.stamp(b, VOICE_KINDS)}" for b in [slug, *self._other_slugs(slug)]])
 
     def _model(self, slug: str, *, force: bool = False) -> VoiceModel | None:
         folder = self._folder(slug)
         with self._slug_lock(slug):
-            ids_key = self._ids_key(slug)
+            stamp = self._stamp(slug)
             entry = self._entries.get(slug)
-            if entry is not None and not force and entry.ids_key == ids_key:
+            if entry is not None and not force and entry.stamp == stamp:
                 return entry.model
             docs = self.record.documents(slug, kinds=VOICE_KINDS)
             own = _distinct_texts(docs)
@@ -165,7 +208,7 @@ class VoiceModels:
                 if model is None:
                     counts = {k: sum(d.kind == k for d in docs) for k in VOICE_KINDS}
                     model = self._trained(slug, own, others, fingerprint, counts)
-            self._entries[slug] = _Entry(ids_key=ids_key, fingerprint=fingerprint, posts=len(own), model=model)
+            self._entries[slug] = _Entry(stamp=stamp, fingerprint=fingerprint, posts=len(own), model=model)
             return model
 
     def _other_texts(self, slug: str, exclude: set[str]) -> list[str]:

@@ -12,6 +12,7 @@ from assistant.accounts import Actor, can
 from assistant.errors import AssistantError, ProviderNotAllowed
 from assistant.i18n import LANGUAGES
 from assistant.web.progress import reembed_if_needed
+from assistant.web.server import no_magic
 from assistant.web.voice import learn_voice
 from assistant.web.common import (brand_slug, current_actor, md, oidc_configured, oidc_email, services, sign_out,
                                   say, startup_notes, t)
@@ -120,6 +121,7 @@ def pages_for(actor: Actor, slug: str | None) -> list:
 
 
 def main() -> None:
+    no_magic()  # before any page is compiled (`streamlit run` of any entry point, AppTest)
     st.set_page_config(page_title="Copydesk", page_icon="✍️", layout="wide")
     try:
         actor = current_actor()
@@ -146,6 +148,8 @@ def main() -> None:
         if can(actor, "view", brand_slug()):
             reembed_if_needed(brand_slug())
             learn_voice(brand_slug())
+        if can(actor, "draft", brand_slug()):
+            services().warm(brand_slug(), actor=actor)  # the local model's prompt cache, in the background
         page.run()
 
 

@@ -39,6 +39,16 @@ def apply_upload_limit(max_upload_mb: float) -> int:
     return value
 
 
+def no_magic() -> None:
+    """Turn Streamlit's "magic" off in this process (the pages use none). Magic parses every page
+    script with `ast.parse`; on CPython 3.11.7 an `ast.parse` in another thread at the same moment
+    (numpy reading an .npy header with `ast.literal_eval` while a voice or embedding model loads in
+    the background) failed the page with SystemError "AST constructor recursion depth mismatch"."""
+    from streamlit import config
+
+    config.set_option("runner.magicEnabled", False)
+
+
 def routes() -> list[Any]:
     from assistant.web.account_routes import ROUTES as ACCOUNT
     from assistant.web.client_routes import ROUTES as CLIENT

@@ -11,17 +11,28 @@ from assistant.web.common import lang, services, t
 
 
 def learn_voice(slug: str) -> None:
-    """When a brand is chosen: its voice model brought up to date (trained once, then only when its
-    posts change; a saved model is reloaded), so no card waits for it."""
-    voice = services().voice
-    with st.spinner(t("voice.learning")):
-        voice.train(slug)
+    """When a brand is chosen: its voice model is brought up to date in the background (trained
+    once, then only when its posts change; a saved model is reloaded). Nothing waits for it: while
+    it learns, the cards say so and this status reruns the page when the model is ready."""
+    if services().voice.learn(slug):
+        _learning(slug)
+
+
+@st.fragment(run_every=1.5)
+def _learning(slug: str) -> None:
+    if services().voice.learning(slug):
+        st.caption(t("voice.learning"))
+    else:  # ready (or failed: the cards' score then says why): the cards show it now
+        st.rerun(scope="app")
 
 
 def voice_line(slug: str, text: str) -> None:
     """One caption: the score of `text`, the brand's median, and what they mean (in the help)."""
     voice = services().voice
     if not text.strip():
+        return
+    if voice.learning(slug):
+        st.caption(t("voice.card_learning"))
         return
     scored = voice.score(slug, text)
     if scored is None:

@@ -5,6 +5,7 @@ provider; never while a draft is being written; only the latest of the warm-ups 
 
 from __future__ import annotations
 
+import os
 import threading
 
 import pytest
@@ -219,3 +220,46 @@ def test_the_bundled_model_reuses_the_warmed_prefix(indexed, network_guard):
     prefix_tokens = sum(tokens.count(m["content"]) for m in warmed[0])
     assert provider.last_cached_tokens is not None and provider.last_cached_tokens >= 0.9 * prefix_tokens
     assert network_guard.attempts == []
+
+
+def test_the_local_embedding_model_is_loaded_ahead_once_and_a_remote_one_never(indexed, monkeypatch):
+    embedder = indexed.retriever.embedder
+    asked, loaded = [], threading.Event()
+    monkeypatch.setattr(embedder, "query", lambda text: asked.append(text) or loaded.set())
+    monkeypatch.setattr(embedder, "provider", "openai")  # would send the text away: never warmed
+    drafter = indexed.drafter(provider=CachingFake())
+    assert drafter.warm(BRAND).wait(30) and asked == []
+    monkeypatch.setattr(embedder, "provider", "local")
+    drafter.warm(BRAND)
+    drafter.warm("paycairn")
+    assert loaded.wait(30) and asked == ["warm up"]  # once per process, whatever the brand
+    plain = FakeProvider()  # a provider with no prompt cache: the embedding model still helps the brief
+    fresh = indexed.drafter(provider=plain)
+    fresh.warmer = Warmer()  # as in a fresh process
+    loaded.clear()
+    assert fresh.warm(BRAND) is None and plain.calls == []
+    assert loaded.wait(30) and asked == ["warm up"] * 2
+
+
+def test_a_process_that_exits_during_a_warm_up_exits_cleanly(tmp_path):
+    """Tearing the in-process llama.cpp server down while it read a prompt killed the process with
+    SIGSEGV (a page run that ended during its background warm-up, seen in the wheel's app run):
+    at exit the server waits for the requests it serves and is left to the operating system."""
+    import subprocess
+    import sys
+
+    code = (
+        "import threading, time\n"
+        "from assistant.settings import load_settings\n"
+        "from assistant.drafting.providers.local import LocalProvider\n"
+        "p = LocalProvider(load_settings())\n"
+        "long = [{'role': 'system', 'content': 'Scrivi per la bottega di Schio, lana del Pasubio. ' * 40},"
+        " {'role': 'user', 'content': 'ciao'}]\n"
+        "warm = threading.Thread(target=p.warm_prompt, args=(long,), daemon=True)\n"
+        "warm.start(); time.sleep(0.5)\n"
+        "print('warming at exit:', warm.is_alive())\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    env.update(ASSISTANT_HOME=str(tmp_path / "home"), ASSISTANT_EMBEDDING="fake")
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+    assert "warming at exit: True" in done.stdout  # the prompt was still being read when the script ended

