@@ -3,7 +3,6 @@
 STRINGS: dict[str, str] = {
     'voice.card_learning': "🎙️ Brand voice: still learning it from the brand's posts; the score follows in a few seconds.",
     'voice.card_not_enough': 'Brand voice: at least {needed} posts are needed to learn it (it has {n}).',
-    'voice.learning': "Learning the brand's voice from its posts…",
     'voice.line': "🎙️ Brand voice: {score}/100 · the brand's posts sit around {median} · {verdict}",
     'voice.like_its_posts': 'sounds like its posts',
     'voice.somewhat': 'sounds somewhat like the brand',

@@ -3,7 +3,6 @@
 STRINGS: dict[str, str] = {
     'voice.card_learning': '🎙️ Voce del brand: la sto ancora imparando dai suoi post, il punteggio arriva tra qualche secondo.',
     'voice.card_not_enough': 'Voce del brand: servono almeno {needed} post per impararla (ne ha {n}).',
-    'voice.learning': 'Imparo la voce del brand dai suoi post…',
     'voice.line': '🎙️ Voce del brand: {score}/100 · i post del brand stanno intorno a {median} · {verdict}',
     'voice.like_its_posts': 'suona come i suoi post',
     'voice.somewhat': 'suona in parte come il brand',

@@ -12,18 +12,11 @@ from assistant.web.common import lang, services, t
 
 def learn_voice(slug: str) -> None:
     """When a brand is chosen: its voice model is brought up to date in the background (trained
-    once, then only when its posts change; a saved model is reloaded). Nothing waits for it: while
-    it learns, the cards say so and this status reruns the page when the model is ready."""
-    if services().voice.learn(slug):
-        _learning(slug)
-
-
-@st.fragment(run_every=1.5)
-def _learning(slug: str) -> None:
-    if services().voice.learning(slug):
-        st.caption(t("voice.learning"))
-    else:  # ready (or failed: the cards' score then says why): the cards show it now
-        st.rerun(scope="app")
+    once, then only when its posts change; a saved model is reloaded). Nothing waits for it, and
+    the page does not rerun by itself when it is ready (that would reset the tab someone is on and
+    what they are typing): cards drawn meanwhile say the voice is being learnt, and show the score
+    on the page's next run (the draft job's own rerun when it ends, or any click)."""
+    services().voice.learn(slug)
 
 
 def voice_line(slug: str, text: str) -> None:
