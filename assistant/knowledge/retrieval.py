@@ -156,17 +156,23 @@ def _mmr(scored: list[tuple[Hit, float]], k: int, lambda_mult: float) -> list[tu
     redundancy = np.clip((sims - background) / max(1.0 - background, 1e-6), 0.0, 1.0)
     rel = np.array([s for _, s in scored])
     rel = (rel - rel.min()) / max(float(rel.max() - rel.min()), 1e-6)
+    # Greedy picks; each candidate's highest similarity and redundancy to the picked ones are kept
+    # up to date with one vector operation per pick (no Python loop over the candidates).
     picked: list[int] = []
-    remaining = list(range(n))
-    while remaining and len(picked) < k:
-        pool = remaining
+    remaining = np.ones(n, dtype=bool)
+    closest = np.full(n, -np.inf, dtype=sims.dtype)  # max over picked of sims[i, p]
+    penalty = np.zeros(n, dtype=redundancy.dtype)  # max over picked of redundancy[i, p] (it is >= 0)
+    while remaining.any() and len(picked) < k:
+        pool_mask = remaining
         if picked and lambda_mult < 1.0:
-            fresh = [i for i in remaining if sims[i, picked].max() < NEAR_DUPLICATE]
-            pool = fresh or remaining
-        penalty = redundancy[np.ix_(pool, picked)].max(axis=1) if picked else np.zeros(len(pool))
-        best = pool[int(np.argmax(lambda_mult * rel[pool] - (1 - lambda_mult) * penalty))]
+            fresh = remaining & (closest < NEAR_DUPLICATE)
+            pool_mask = fresh if fresh.any() else remaining
+        pool = np.flatnonzero(pool_mask)  # ascending, as ties were broken before
+        best = int(pool[int(np.argmax(lambda_mult * rel[pool] - (1 - lambda_mult) * penalty[pool]))])
         picked.append(best)
-        remaining.remove(best)
+        remaining[best] = False
+        closest = np.maximum(closest, sims[:, best])
+        penalty = np.maximum(penalty, redundancy[:, best])
     return [scored[i] for i in picked]
 
 

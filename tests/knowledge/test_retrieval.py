@@ -114,3 +114,41 @@ def test_another_process_s_guideline_change_is_seen_within_the_count_ttl(service
     assert late.text in ask()
     services.store.upsert("g", [guideline("Emoji: al massimo una.")], services.embedder.passages(["Emoji: al massimo una."]))
     assert "Emoji: al massimo una." in ask()  # this process's own write: at once
+
+
+def test_mmr_picks_what_the_textbook_greedy_loop_picks():
+    """The vectorised MMR against the plain definition: at each step the candidate with the best
+    lambda * relevance - (1 - lambda) * (max redundancy to the picked), near-duplicates of a picked
+    one left out while others remain; on random hits with near-duplicate clusters and ties."""
+    from assistant.knowledge import retrieval
+
+    def plain(scored, k, lam):
+        vecs = np.vstack([h.embedding for h, _ in scored])
+        vecs = vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
+        sims, n = vecs @ vecs.T, len(scored)
+        background = float((sims.sum() - n) / (n * (n - 1)))
+        red = np.clip((sims - background) / max(1.0 - background, 1e-6), 0.0, 1.0)
+        rel = np.array([s for _, s in scored])
+        rel = (rel - rel.min()) / max(float(rel.max() - rel.min()), 1e-6)
+        picked, remaining = [], list(range(n))
+        while remaining and len(picked) < k:
+            pool = remaining
+            if picked and lam < 1.0:
+                pool = [i for i in remaining if max(sims[i, p] for p in picked) < retrieval.NEAR_DUPLICATE] or remaining
+            value = [lam * rel[i] - (1 - lam) * (max(red[i, p] for p in picked) if picked else 0.0) for i in pool]
+            best = pool[int(np.argmax(value))]
+            picked.append(best)
+            remaining.remove(best)
+        return [scored[i] for i in picked]
+
+    rng = np.random.default_rng(7)
+    for trial in range(60):
+        n = int(rng.integers(2, 40))
+        base = rng.standard_normal((max(2, n // 3), 16))
+        vecs = base[rng.integers(0, len(base), n)] + rng.normal(0, [0.001, 0.3][trial % 2], (n, 16))
+        scores = np.round(rng.random(n), 1)  # ties on purpose
+        hits = [(Hit(id=f"h{i}", text="", metadata={}, similarity=float(s), embedding=v.astype(np.float32)), float(s))
+                for i, (v, s) in enumerate(zip(vecs, scores))]
+        for lam in (0.0, 0.5, 0.7, 1.0):
+            k = int(rng.integers(1, n + 1))
+            assert [h.id for h, _ in retrieval._mmr(hits, k, lam)] == [h.id for h, _ in plain(hits, k, lam)]
