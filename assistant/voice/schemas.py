@@ -60,3 +60,10 @@ class VoiceModelInfo:
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
+
+    def verdict(self, score: int) -> str:
+        """What `score` means for this brand: "like_its_posts" (at least the first quartile of its
+        own posts), "somewhat" (at least 50) or "unlike" (the locale keys `voice.<verdict>`)."""
+        if score >= self.q1:
+            return "like_its_posts"
+        return "somewhat" if score >= 50 else "unlike"

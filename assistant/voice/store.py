@@ -83,6 +83,12 @@ def _distinct_texts(docs: Sequence[KnowledgeDoc], exclude: set[str] = frozenset(
     return out
 
 
+def _scored(model: VoiceModel, texts: Sequence[str]) -> list[VoiceScore]:
+    info = model.info
+    return [VoiceScore(score=s, brand_median=info.median, raw=round(r, 6), model_id=info.model_id)
+            for r, s in model.scores(list(texts))]
+
+
 class VoiceModels:
     """Scores texts against a brand's voice; trains, saves and reloads the brand models."""
 
@@ -109,11 +115,13 @@ class VoiceModels:
     def scores(self, slug: str, texts: Sequence[str]) -> list[VoiceScore | None]:
         """`score` for many texts at once (one featurization, one model check)."""
         model = self._model(slug)
-        if model is None:
-            return [None] * len(texts)
-        info = model.info
-        return [VoiceScore(score=s, brand_median=info.median, raw=round(r, 6), model_id=info.model_id)
-                for r, s in model.scores(list(texts))]
+        return _scored(model, texts) if model is not None else [None] * len(texts)
+
+    def assess(self, slug: str, text: str) -> tuple[VoiceScore, VoiceModelInfo] | None:
+        """`score` of `text` with the model's facts (quartiles, posts) from the same model check;
+        None when the brand has fewer than `MIN_POSTS` posts."""
+        model = self._model(slug)
+        return (_scored(model, [text])[0], model.info) if model is not None else None
 
     def train(self, slug: str, *, force: bool = False) -> VoiceModelInfo | None:
         """Bring the brand's model up to date (with `force`: train it again whatever is saved)."""

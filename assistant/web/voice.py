@@ -27,17 +27,11 @@ def voice_line(slug: str, text: str) -> None:
     if voice.learning(slug):
         st.caption(t("voice.card_learning"))
         return
-    scored = voice.score(slug, text)
-    if scored is None:
+    assessed = voice.assess(slug, text)
+    if assessed is None:
         st.caption(t("voice.card_not_enough", n=number(voice.posts(slug), lang()), needed=MIN_POSTS))
         return
-    info = voice.info(slug)
-    if info is not None and scored.score >= info.q1:
-        verdict = t("voice.like_its_posts")
-    elif info is not None and scored.score >= 50:
-        verdict = t("voice.somewhat")
-    else:
-        verdict = t("voice.unlike")
+    scored, info = assessed
+    verdict = t(f"voice.{info.verdict(scored.score)}")  # voice.like_its_posts | voice.somewhat | voice.unlike
     st.caption(t("voice.line", score=scored.score, median=scored.brand_median, verdict=verdict),
-               help=t("voice.help", posts=number(info.posts if info else 0, lang()),
-                      q1=info.q1 if info else "-", q3=info.q3 if info else "-"))
+               help=t("voice.help", posts=number(info.posts, lang()), q1=info.q1, q3=info.q3))
