@@ -81,6 +81,9 @@ class BrandProfile(BaseModel):
     allowed_providers: list[str] = Field(default_factory=lambda: list(DESTINATIONS))
     allowed_hosts: list[str] | None = None
     style_rules: list[StyleRuleSet] = Field(default_factory=list)
+    # Alt text on attached images: `required` (a missing or unconfirmed one blocks approval like any
+    # error), `optional` (a warning). Unset: required for brands with `style_rules: [pa-it]`.
+    alt_text: Literal["required", "optional"] | None = None
 
     @field_validator("style_rules", mode="before")
     @classmethod
@@ -135,6 +138,11 @@ class BrandProfile(BaseModel):
             if not text or set(re.findall(r"{([^{}]*)}", text)) - {"approver"}:
                 raise ValueError(f"{lang}: write the disclosure text; its only placeholder is {{approver}}")
         return out
+
+    @property
+    def alt_text_required(self) -> bool:
+        """Must every attached image carry alt text confirmed by a person (`alt_text`)?"""
+        return self.alt_text == "required" if self.alt_text is not None else "pa-it" in self.style_rules
 
     @property
     def client_stage(self) -> bool:

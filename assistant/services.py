@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # drafting pulls in the LLM stack: imported on first use only
     from assistant.drafting.providers import Provider
     from assistant.drafting.passages import Choices
     from assistant.drafting.warming import Warmer, Warming
+    from assistant.media import Attachments, MediaLibrary
     from assistant.review import ReviewQueue
     from assistant.voice import VoiceModels
 
@@ -173,6 +174,20 @@ class Services:
         from assistant.review import ReviewQueue
 
         return ReviewQueue.from_services(self)
+
+    @cached_property
+    def media(self) -> MediaLibrary:
+        """The brands' media libraries: files under home/media, rows in the queue's database."""
+        from assistant.media import MediaLibrary
+
+        return MediaLibrary.from_settings(self.review, self.settings)
+
+    @cached_property
+    def attachments(self) -> Attachments:
+        """Media attached to review items, in order, with alt text."""
+        from assistant.media import Attachments
+
+        return Attachments(self.review, self.media)
 
     @cached_property
     def desk(self) -> Desk:

@@ -104,6 +104,15 @@ class Settings(BaseSettings):
     # Ingestion limits.
     max_upload_mb: float = Field(default=20.0, gt=0)
 
+    # Media library (assistant/media): limits on what is uploaded, checked on the file's content.
+    media_max_image_bytes: int = Field(default=20_000_000, gt=0, description="Largest image accepted for upload "
+                                       "(bytes, as uploaded); platforms may accept less (their media rules say).")
+    media_max_video_bytes: int = Field(default=200_000_000, gt=0, description="Largest video (MP4) accepted "
+                                       "for upload, in bytes.")
+    media_max_pixels: int = Field(default=50_000_000, gt=0, description="Largest image in pixels (width x "
+                                  "height): a guard against decompression bombs (a small file of huge pixels).")
+    media_thumbnail_px: int = Field(default=320, ge=32, le=2048, description="Long side of thumbnails, in pixels.")
+
     # Drafting jobs (assistant/desk).
     job_stale_seconds: float = Field(default=20.0, ge=2, description="A running drafting job whose process "
                                      "sent no heartbeat for this long is marked interrupted (and can be resumed).")

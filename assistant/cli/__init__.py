@@ -11,6 +11,7 @@ from assistant.cli import draft, knowledge, models, perf, plan, queue, report, s
 from assistant.cli import record
 from assistant.cli import notice
 from assistant.cli import voice
+from assistant.cli import media
 from assistant.errors import AssistantError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Copydesk: brand-voice drafting desk.")
@@ -20,6 +21,8 @@ app.command()(knowledge.search)
 app.command()(knowledge.doctor)
 app.command()(draft.draft)
 app.add_typer(queue.queue_app, name="queue")
+queue.queue_app.command("attach")(media.attach)  # `assistant queue attach` (queue.py is near its size limit)
+app.add_typer(media.media_app, name="media")
 app.add_typer(plan.plan_app, name="plan")
 app.add_typer(perf.perf_app, name="perf")
 app.add_typer(users.users_app, name="users")

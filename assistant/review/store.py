@@ -20,10 +20,11 @@ from assistant.accounts.permissions import can_on_item, denied
 from assistant.accounts.schemas import Actor
 from assistant.accounts.shares import shared_with
 from assistant.accounts.users import Directory
-from assistant.errors import InvalidRequest
+from assistant.errors import IllegalTransition, InvalidRequest
 from assistant.db.engine import Database, Raced, utcnow
 from assistant.db.models import AuditEvent, Item, Revision
 from assistant.review.schemas import ConflictSide, EditConflict, ItemPublic
+from assistant.review.states import TRANSITIONS
 
 
 class ItemNotFound(InvalidRequest):
@@ -125,3 +126,26 @@ class ReviewStore(Database):
         s.add(AuditEvent(item_id=item.id, actor=by.label, actor_id=by.user_id, at=self.clock(), action=action,
                          from_state=from_state, to_state=to_state, note=note, data=data))
 
+    # --- changes made by other packages -------------------------------------------------------
+
+    def change_content(self, s: Session, item_id: int, by: Actor, action: str, *, data: dict[str, Any] | None = None,
+                       base_version: int | None = None) -> ItemPublic:
+        """A change to what an item will publish, made by another package inside its own write
+        transaction `s` (the item's media: `assistant.media`). `by` must be allowed to edit the item,
+        and its text must still be editable (draft, in review, changes requested: an approved item is
+        reopened first); the item's version grows by one (a decision taken on the version before is
+        refused as stale) and the audit log records `action` with `data`. Returns the item now."""
+        item = self._item(s, item_id)
+        self.permit(by, "edit", item.brand, item.id)
+        if base_version is not None and item.version != base_version:
+            raise self._conflict(s, item, base_version, None)
+        if item.archived:
+            raise IllegalTransition(f"item {item.id} is archived: it can no longer be changed", code="archived",
+                                    item=item.id)
+        if item.state not in TRANSITIONS["edit"]:
+            raise IllegalTransition(f"cannot change the media of item {item.id}: it is {item.state}; reopen it first "
+                                    "(only a draft, an item in review or one sent back can change)",
+                                    code="illegal_move", action="edit", item=item.id, state=item.state)
+        self._cas(s, item, base_version)
+        self._audit(s, item, by, action, item.state, item.state, data=data)
+        return self._public(item, self._revision(s, item.id, item.current_revision))

@@ -11,6 +11,7 @@ from sqlalchemy import create_engine
 
 from assistant.db.models import Base
 import assistant.db.models  # noqa: E402,F401  (its table belongs to the same metadata)
+import assistant.db.media  # noqa: E402,F401  (the media library's tables)
 
 config = context.config
 target_metadata = Base.metadata
