@@ -1,0 +1,1 @@
+"""Publishing to the networks: the contract (posts), one publisher per network."""
