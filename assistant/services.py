@@ -32,6 +32,9 @@ if TYPE_CHECKING:  # drafting pulls in the LLM stack: imported on first use only
     from assistant.drafting.passages import Choices
     from assistant.drafting.warming import Warmer, Warming
     from assistant.media import Attachments, MediaLibrary
+    from assistant.publishing.connections import Connections
+    from assistant.publishing.notifications import Notifications
+    from assistant.publishing.outbox import Outbox, ScheduleHook
     from assistant.review import ReviewQueue
     from assistant.voice import VoiceModels
 
@@ -188,6 +191,41 @@ class Services:
         from assistant.media import Attachments
 
         return Attachments(self.review, self.media)
+    def scheduling(self) -> ScheduleHook:
+        """What scheduling an item also does: its posts to the brand's connected accounts enter the outbox."""
+        from assistant.db.engine import utcnow
+        from assistant.publishing.outbox import ScheduleHook
+
+        return ScheduleHook(utcnow)
+
+    @cached_property
+    def connections(self) -> Connections:
+        """The brands' connected accounts (secrets sealed with the installation's key, read when needed)."""
+        from assistant.publishing.connections import Connections
+        from assistant.publishing.vault import Vault
+
+        return Connections(self.review, lambda: Vault.from_settings(self.settings), brand_exists=self.brand)
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        """The durable outbox of posts to publish (`assistant worker` runs it)."""
+        from assistant.publishing.outbox import Outbox
+
+        return Outbox.from_settings(self.review, self.connections, self.settings, attachments=self.media_files)
+
+    def media_files(self, item_id: int) -> list:
+        """The item's attachments in order, as the publishers take them (`publishing.posts.MediaFile`);
+        an alt text still a model's proposal (not confirmed by a person) is not published."""
+        from assistant.publishing.posts import MediaFile
+
+        return [MediaFile(path=a.path, mime=a.mime, alt=a.alt_text if a.alt_source == "human" else None,
+                          width=a.width, height=a.height) for a in self.attachments.list(item_id)]
+
+    @cached_property
+    def notifications(self) -> Notifications:
+        from assistant.publishing.notifications import Notifications
+
+        return Notifications(self.review)
 
     @cached_property
     def desk(self) -> Desk:

@@ -119,10 +119,30 @@ class Settings(BaseSettings):
     fake_delay: float = Field(default=0.0, ge=0, le=5, description="Seconds the fake provider waits per word "
                               "(demos and tests of streaming).")
 
+    # Publishing (assistant/publishing): connected accounts' secrets, the outbox and the worker.
+    secrets_key: SecretStr | None = Field(
+        default=None, description="The Fernet key that encrypts connected accounts' tokens and app passwords "
+        "(the same on every replica and worker). Default: the key file `secrets_key_file`.")
+    secrets_key_file: Path = Field(
+        default_factory=lambda: Path(platformdirs.user_config_dir("copydesk", appauthor=False)) / "secrets.key",
+        description="Made with 0600 permissions on first use, outside the repository and the data folder; "
+                    "refused if others can read it. Back it up: without it the stored secrets are lost.")
+    publish_max_attempts: int = Field(default=8, ge=1, le=100, description="Tries of one post before it is "
+                                      "marked publish failed (transient errors: 429, 5xx, timeouts).")
+    publish_retry_seconds: float = Field(default=30.0, gt=0, description="The first retry's wait; doubled "
+                                         "after each try (with jitter), at most `publish_retry_max_seconds`.")
+    publish_retry_max_seconds: float = Field(default=3600.0, gt=0)
+    publish_lease_seconds: float = Field(default=300.0, gt=0, description="How long a worker holds a claimed post; "
+                                         "a worker that died is replaced after this (the retry reuses the post's key).")
+    worker_interval_seconds: float = Field(default=30.0, gt=0, description="The worker's pause between rounds.")
+    counts_interval_seconds: float = Field(default=1800.0, gt=0, description="How often the worker reads "
+                                           "likes, reposts and replies of published posts back.")
+    counts_days: int = Field(default=30, ge=1, le=365, description="Posts published in the last N days are read back.")
+
     # Review queue database: any SQLAlchemy URL; default a SQLite file under home (see `db_url`).
     database_url: str | None = None
 
-    @field_validator("home", "brands_dir")
+    @field_validator("home", "brands_dir", "secrets_key_file")
     @classmethod
     def _expand(cls, value: Path) -> Path:
         return Path(value).expanduser().resolve()

@@ -103,7 +103,7 @@ def drop_review_tables(url: str) -> None:
 
     engine = create_engine(url)
     with engine.begin() as conn:
-        for table in ("media_attachments", "media", "desk_drafts", "desk_turns", "desk_sessions", "knowledge_docs", "knowledge_brands", "performance", "review_audit", "review_comments",
+        for table in ("notifications", "publish_jobs", "publish_connections", "media_attachments", "media", "desk_drafts", "desk_turns", "desk_sessions", "knowledge_docs", "knowledge_brands", "performance", "review_audit", "review_comments",
                       "review_revisions", "share_links", "auth_sessions", "auth_events", "user_roles", "review_items",
                       "users", "alembic_version"):
             conn.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))

@@ -2,7 +2,8 @@
 
 - `admin`: users, brands, everything, on every brand it holds (normally all); an administrator of
   the installation (admin on all brands) also chooses the models (`manage_models`: `require_admin`).
-- `editor`: draft, edit, comment, submit, schedule, publish, export, library uploads, share links.
+- `editor`: draft, edit, comment, submit, schedule, publish (and mark a publish failed), export, library
+  uploads, share links.
 - `approver`: an editor who also approves, rejects, requests changes, reopens, overrides rules.
 - `client`: sees only the items shared with them; comments; approves or requests changes as the
   client stage. No drafting, no library, no costs, no other items.
@@ -16,8 +17,8 @@ from collections.abc import Iterable
 from assistant.accounts.schemas import ROLES, Actor
 from assistant.errors import AssistantError
 
-EDITOR = frozenset({"view", "view_costs", "draft", "edit", "comment", "submit", "schedule", "publish", "assign",
-                    "archive", "export", "library", "share"})
+EDITOR = frozenset({"view", "view_costs", "draft", "edit", "comment", "submit", "schedule", "publish", "publish_failed",
+                    "assign", "archive", "export", "library", "share"})
 APPROVER = EDITOR | {"approve", "reject", "request_changes", "reopen", "override"}
 ACTIONS_BY_ROLE: dict[str, frozenset[str]] = {
     "admin": APPROVER | {"manage_users", "manage_brands", "manage_models"},

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 from assistant.errors import ConfigError
@@ -28,9 +29,23 @@ def load_secret(home: Path, configured: str | None = None, *, create: bool = Tru
                               "(`python -c \"import secrets; print(secrets.token_urlsafe(48))\"`)")
         return configured
     path = secret_path(home)
+    value = private_file(path, lambda: secrets.token_urlsafe(48), create=create,
+                         missing=f"no session secret: set ASSISTANT_SESSION_SECRET or let the app create {path}",
+                         renew="everyone signs in again")
+    if len(value) < MIN_LENGTH:
+        raise ConfigError(f"{path} is too short to be a secret: delete it to have a new one made")
+    return value
+
+
+def private_file(path: Path, make: Callable[[], str], *, create: bool = True, missing: str = "",
+                 renew: str = "") -> str:
+    """The content of a file only its owner may read: made with `make()` and 0600 permissions on first
+    use (`create`), else ConfigError(`missing`); a file others can read (group or world) is refused,
+    whoever wrote it. `renew` says what deleting it costs (in the message). Two processes making it
+    at once: the first one's content wins."""
     if not path.exists():
         if not create:
-            raise ConfigError(f"no session secret: set ASSISTANT_SESSION_SECRET or let the app create {path}")
+            raise ConfigError(missing or f"{path} does not exist")
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -38,12 +53,10 @@ def load_secret(home: Path, configured: str | None = None, *, create: bool = Tru
             pass
         else:
             with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_urlsafe(48))
+                fh.write(make())
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         raise ConfigError(f"{path} can be read by others (mode {mode:o}): run `chmod 600 {path}`, or delete it to "
-                          "have a new one made (everyone signs in again)")
-    value = path.read_text().strip()
-    if len(value) < MIN_LENGTH:
-        raise ConfigError(f"{path} is too short to be a secret: delete it to have a new one made")
-    return value
+                          f"have a new one made{f' ({renew})' if renew else ''}", code="secret_file_open",
+                          path=str(path))
+    return path.read_text().strip()

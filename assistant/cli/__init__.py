@@ -12,6 +12,7 @@ from assistant.cli import record
 from assistant.cli import notice
 from assistant.cli import voice
 from assistant.cli import media
+from assistant.cli import connections, publish
 from assistant.errors import AssistantError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Copydesk: brand-voice drafting desk.")
@@ -27,12 +28,15 @@ app.add_typer(plan.plan_app, name="plan")
 app.add_typer(perf.perf_app, name="perf")
 app.add_typer(users.users_app, name="users")
 app.add_typer(models.models_app, name="models")
+app.add_typer(connections.accounts_app, name="accounts")
 app.command("share")(share.share)
 app.command("report")(report.report)
 app.command("record")(record.record)
 app.command("notice")(notice.notice)
 app.command("trace")(notice.trace)
 app.command("voice")(voice.voice)
+app.command("publish")(publish.publish)
+app.command("worker")(publish.worker)
 app.command("app")(server.app_command)
 app.command("demo")(server.demo)
 

@@ -1,4 +1,5 @@
-"""The system of record: engine, tables, migrations. Every table module is imported here, so that
-`Base.metadata` (what the migrations are compared with) always holds all of them."""
+"""The system of record: engine and migrations (`engine`), the tables (`models`, and one module per
+area beside it). Importing any of them loads every table module, so that `Base.metadata` (which the
+migrations and their test compare) always holds every table."""
 
-from assistant.db import media as _media  # noqa: F401  (the media library's tables)
+from assistant.db import media, publishing  # noqa: F401  (their tables belong to Base.metadata)

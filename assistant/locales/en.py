@@ -894,4 +894,17 @@ STRINGS: dict[str, str] = {
     'error.publish_key_taken': 'The record key {key} already holds a different post: publish this one again as a new post.',
     'error.bluesky_video_unsupported': 'Videos cannot be published to Bluesky yet: publish the video from the Bluesky app, or attach images.',
     'error.bluesky_too_many_images': 'Bluesky takes at most {max} images per post: remove {extra}.',
+    # Publishing (assistant/publishing): connected accounts, the outbox, notifications.
+    'state.publish_failed': 'publish failed',
+    'notification.publish_failed': 'Item #{item} was not published on {network} ({handle}): {reason}. Fix the account or the post, then schedule it again.',
+    'error.secrets_key_invalid': 'The key that protects the connected accounts is not valid: ask the administrator to set ASSISTANT_SECRETS_KEY to a Fernet key.',
+    'error.secret_unreadable': 'The secret of a connected account cannot be read with the current key: restore the key it was saved with, or connect the account again.',
+    'error.secret_file_open': 'The key file {path} can be read by other users of this machine: run chmod 600 on it.',
+    'error.network_unknown': 'Posts cannot be published to “{network}” from here: connect a Mastodon or Bluesky account, or export the post.',
+    'error.connection_url': "{what}: write the server's https address (e.g. https://mastodon.social).",
+    'error.handle_required': "Write the account's handle (e.g. brand.bsky.social).",
+    'error.secret_required': 'The access token or app password is empty: paste it again.',
+    'error.connection_not_found': 'Connected account {id} does not exist (or was removed).',
+    'error.no_connection': '{brand} has no connected {platform} account: an administrator can connect one, or export the post.',
+    'error.secrets_key_file': 'The key file {path} cannot be made or read: ask the administrator to set ASSISTANT_SECRETS_KEY_FILE to a private, writable place, or ASSISTANT_SECRETS_KEY.',
 }

@@ -894,4 +894,17 @@ STRINGS: dict[str, str] = {
     'error.publish_key_taken': 'La chiave di record {key} contiene già un altro post: pubblica questo di nuovo come nuovo post.',
     'error.bluesky_video_unsupported': "Su Bluesky non si possono ancora pubblicare video: pubblica il video dall'app di Bluesky, oppure allega immagini.",
     'error.bluesky_too_many_images': 'Bluesky accetta al massimo {max} immagini per post: togline {extra}.',
+    # Publishing (assistant/publishing): connected accounts, the outbox, notifications.
+    'state.publish_failed': 'pubblicazione non riuscita',
+    'notification.publish_failed': "Il contenuto #{item} non è stato pubblicato su {network} ({handle}): {reason}. Sistema l'account o il post, poi programmalo di nuovo.",
+    'error.secrets_key_invalid': "La chiave che protegge gli account collegati non è valida: chiedi all'amministratore di impostare ASSISTANT_SECRETS_KEY con una chiave Fernet.",
+    'error.secret_unreadable': "Il segreto di un account collegato non si può leggere con la chiave attuale: ripristina la chiave con cui era stato salvato, oppure collega di nuovo l'account.",
+    'error.secret_file_open': 'Il file della chiave {path} è leggibile da altri utenti di questo computer: esegui chmod 600 sul file.',
+    'error.network_unknown': 'Da qui non si può pubblicare su «{network}»: collega un account Mastodon o Bluesky, oppure esporta il post.',
+    'error.connection_url': "{what}: scrivi l'indirizzo https del server (es. https://mastodon.social).",
+    'error.handle_required': "Scrivi l'handle dell'account (es. brand.bsky.social).",
+    'error.secret_required': 'Il token di accesso o la password per app è vuoto: incollalo di nuovo.',
+    'error.connection_not_found': "L'account collegato {id} non esiste (o è stato rimosso).",
+    'error.no_connection': '{brand} non ha un account {platform} collegato: un amministratore può collegarne uno, oppure esporta il post.',
+    'error.secrets_key_file': "Il file della chiave {path} non si può creare o leggere: chiedi all'amministratore di impostare ASSISTANT_SECRETS_KEY_FILE su una cartella privata e scrivibile, oppure ASSISTANT_SECRETS_KEY.",
 }

@@ -147,7 +147,7 @@ class CalendarEntry:
     item_id: int
     brand: str
     platform: str
-    state: str  # scheduled | published
+    state: str  # scheduled | published | publish_failed
     at: datetime  # UTC: scheduled_for, or published_at once published
     local: datetime  # the same moment in the brand's zone
     tz: str
@@ -193,11 +193,12 @@ def iter_items(queue: Any, *, state: str | None, brand: str | None = None) -> It
 
 def calendar(queue: Any, *, brand: str | None = None, start: date, end: date,
              tz: TzSpec = DEFAULT_TZ) -> list[CalendarEntry]:
-    """Scheduled and published items whose brand-local date is in [start, end], in time order."""
+    """Scheduled and published items (and those whose publishing failed, at their planned time)
+    whose brand-local date is in [start, end], in time order."""
     if end < start:
         raise InvalidRequest(f"end ({end}) is before start ({start})")
     entries = []
-    for state in ("scheduled", "published"):
+    for state in ("scheduled", "published", "publish_failed"):
         for item in iter_items(queue, state=state, brand=brand):
             entry = entry_of(item, _tz_for(tz, item.brand))
             if entry is not None and start <= entry.date <= end:

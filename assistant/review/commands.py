@@ -27,6 +27,7 @@ from assistant.accounts.permissions import can, require
 from assistant.accounts.schemas import Actor
 from assistant.db.models import Comment, Item, Revision
 from assistant.errors import IllegalTransition, InvalidRequest
+from assistant.review.delivery import Delivery
 from assistant.review.disclosure import approval_errors
 from assistant.review import metrics as rm
 from assistant.review import timing
@@ -54,7 +55,7 @@ def _required(value: str | None, what: str, code: str = "text_required") -> str:
     return value.strip()
 
 
-class ReviewQueue(WiredReader):
+class ReviewQueue(Delivery, WiredReader):
     """The queue: every change, one short transaction each (reads and wiring: `WiredReader`)."""
 
     # --- the building blocks of every change ----------------------------------------------------
@@ -326,22 +327,10 @@ class ReviewQueue(WiredReader):
             zone = str(getattr(self.policy(item.brand), "timezone", None) or "UTC")  # the brand's, for the message
             return {"scheduled_for": timing.not_past(item.id, when, self.clock(), tz=zone)}
 
-        return self._move(item_id, "schedule", by=by, base_version=base_version, values=future,
-                          data={"scheduled_for": when.astimezone(timezone.utc).isoformat()})
-
-    def mark_published(self, item_id: int, *, by: Actor | str, url: str | None = None, at: datetime | None = None,
-                       base_version: int | None = None) -> ItemPublic:
-        """Published by hand or by an export; the text is (again) offered as an exemplar."""
-        if at is not None and at.tzinfo is None:
-            raise InvalidRequest("at: give a time zone (e.g. 2026-03-14T18:30:00+01:00)")
-        when = at or self.clock()
-        who = self.actor(by)
-        public = self._move(item_id, "publish", by=who, base_version=base_version,
-                            data={"url": url, "published_at": when.isoformat()},
-                            values=lambda item: {"published_at": when, "published_url": url},
-                            inside=lambda s, item, pub: self._exemplar(s, item, pub, pub.text, who))
-        self._index(public)
-        return public
+        who = self.actor(by)  # the outbox (`review.hooks.Scheduling`) records who scheduled, in the same transaction
+        return self._move(item_id, "schedule", by=who, base_version=base_version, values=future,
+                          data={"scheduled_for": when.astimezone(timezone.utc).isoformat()},
+                          inside=lambda s, item, public: self.scheduled(s, public, who))
 
     def assign(self, item_id: int, assignee: str | None, *, by: Actor | str, base_version: int | None = None) -> ItemPublic:
         """Give the item to a person (a username: an active user who may edit on the item's brand),

@@ -4,6 +4,8 @@
 - `BrandPolicy`: slug -> an object with `four_eyes` (a `BrandProfile` is one).
 - `Exemplars`: approved (and published) texts become the brand's exemplars, recorded in the same
   transaction as the approval, indexed after it (`KnowledgeExemplars`).
+- `Scheduling`: told of every (re)scheduling inside its transaction; the publishing outbox puts the
+  item's posts to the brand's connected accounts in it (none connected: nothing happens).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from assistant.accounts.schemas import Actor
     from assistant.knowledge.ingestion import KnowledgeBase
     from assistant.review.schemas import ItemPublic
     from assistant.settings import Settings
@@ -88,3 +91,10 @@ class KnowledgeExemplars:
 
     def index(self, brand: str) -> None:
         self._knowledge().index.sync(brand)
+
+
+class Scheduling(Protocol):
+    """Runs INSIDE the transaction that schedules (or reschedules) an item: what it writes is
+    committed with the schedule, or neither is."""
+
+    def scheduled(self, s: Session, item: ItemPublic, by: Actor) -> None: ...

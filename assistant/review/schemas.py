@@ -12,7 +12,7 @@ from assistant.platforms.checks import Violation
 from assistant.review.metrics import EditMetrics
 
 State = Literal["draft", "in_review", "changes_requested", "client_review", "approved", "rejected", "scheduled",
-                "published"]
+                "published", "publish_failed"]
 STATES: tuple[str, ...] = State.__args__  # type: ignore[attr-defined]
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Self
 
-from assistant.review.hooks import BrandPolicy, Exemplars, Validator
+from assistant.review.hooks import BrandPolicy, Exemplars, Scheduling, Validator
 from assistant.review.queries import ReviewReader
 from assistant.review.store import utcnow
 
@@ -19,19 +19,21 @@ class WiredReader(ReviewReader):
     """The queue's reads over one database URL (migrated with `alembic upgrade head` when opened),
     wired to the rest of the app.
 
-    `validator`, `brand_policy` and `exemplars` are the seams to the rest of the app
+    `validator`, `brand_policy`, `exemplars` and `scheduling` are the seams to the rest of the app
     (`review.hooks`); left out, the first two load brands from `settings` (or the environment),
     and approvals add no exemplar.
     """
 
     def __init__(self, url: str, *, validator: Validator | None = None, brand_policy: BrandPolicy | None = None,
                  exemplars: Exemplars | None = None, settings: Settings | None = None,
-                 clock: Callable[[], datetime] = utcnow, migrate: bool = True) -> None:
+                 clock: Callable[[], datetime] = utcnow, migrate: bool = True,
+                 scheduling: Scheduling | None = None) -> None:
         super().__init__(url, clock=clock, migrate=migrate)
         self._settings = settings
         self._validator = validator
         self._brand_policy = brand_policy
         self.exemplars = exemplars
+        self.scheduling = scheduling
 
     @classmethod
     def open(cls, settings: Settings, **kwargs: Any) -> Self:
@@ -47,6 +49,7 @@ class WiredReader(ReviewReader):
         kwargs.setdefault("validator", platform_validator(lambda slug: services.brand(slug).profile,
                                                           lambda: services.rules))
         kwargs.setdefault("exemplars", KnowledgeExemplars(lambda: services.knowledge))
+        kwargs.setdefault("scheduling", getattr(services, "scheduling", None))
         return cls.open(services.settings, **kwargs)
 
     @property
@@ -70,6 +73,11 @@ class WiredReader(ReviewReader):
 
             self._brand_policy = settings_brand_policy(self.settings)
         return self._brand_policy(brand)
+
+    def scheduled(self, s: Any, item: Any, by: Any) -> None:
+        """Inside a schedule's transaction: the scheduling hook (the publishing outbox), if wired."""
+        if self.scheduling is not None:
+            self.scheduling.scheduled(s, item, by)
 
     def four_eyes(self, brand: str) -> bool:
         return bool(getattr(self.policy(brand), "four_eyes", False))

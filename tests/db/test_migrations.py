@@ -17,7 +17,7 @@ from assistant.db.models import AuditEvent, Base, Item, Revision
 from tests.factories import T0, add_people, db_url, fake_policy, fake_validator, make_draft  # noqa: F401
 
 TABLES = {"review_items", "review_revisions", "review_comments", "review_audit", "performance", "knowledge_docs",
-          "knowledge_brands", "desk_sessions", "desk_turns", "desk_drafts", "media", "media_attachments",
+          "knowledge_brands", "desk_sessions", "desk_turns", "desk_drafts", "media", "media_attachments", "publish_connections", "publish_jobs", "notifications",
           "alembic_version"}
 
 
@@ -26,13 +26,13 @@ def test_upgrade_from_empty_then_noop(db_url):
     try:
         assert current_revision(engine) is None
         assert upgrade(engine) is True
-        assert current_revision(engine) == head_revision() == "0008_media"
+        assert current_revision(engine) == head_revision() == "0009_publishing"
         assert TABLES <= set(inspect(engine).get_table_names())
         assert upgrade(engine) is False  # second run: nothing to do
         # the plain `alembic upgrade head` path (env.py with a URL) is a no-op as well, twice
         command.upgrade(alembic_config(url=db_url), "head")
         command.upgrade(alembic_config(url=db_url), "head")
-        assert current_revision(engine) == "0008_media"
+        assert current_revision(engine) == "0009_publishing"
         with engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
             # the models describe exactly what the migrations built

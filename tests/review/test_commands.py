@@ -31,8 +31,14 @@ EXPECTED = {
     ("client_review", "client_approve"): "approved",
     ("client_review", "client_request_changes"): "changes_requested",
     ("client_review", "request_changes"): "changes_requested",  # the team takes it back
+    # publishing for real (assistant/publishing): the network refused the post for good
+    ("scheduled", "publish_failed"): "publish_failed",
+    ("approved", "publish_failed"): "publish_failed",
+    ("publish_failed", "schedule"): "scheduled",  # try again
+    ("publish_failed", "publish"): "published",  # published by hand after all
+    ("publish_failed", "reopen"): "in_review",
 }
-ACTIONS = ["submit", "edit", "approve", "request_changes", "reject", "reopen", "schedule", "publish"]
+ACTIONS = ["submit", "edit", "approve", "request_changes", "reject", "reopen", "schedule", "publish", "publish_failed"]
 WHEN = datetime(2026, 3, 14, 17, 30, tzinfo=timezone.utc)
 
 
@@ -47,6 +53,7 @@ def do(q: ReviewQueue, action: str, item_id: int, by: str = "Bea"):
         "reopen": lambda: q.reopen(item_id, by=by, note="il cliente ha cambiato idea"),
         "schedule": lambda: q.schedule(item_id, WHEN, by=by),
         "publish": lambda: q.mark_published(item_id, by=by, url="https://ig.example/p/9"),
+        "publish_failed": lambda: q.publish_failed(item_id, by=by, reason="mastodon: the access token was revoked"),
     }
     return calls[action]()
 
@@ -58,7 +65,8 @@ def item_in(q: ReviewQueue, state: str) -> int:
     path = {"draft": [], "in_review": [], "changes_requested": ["request_changes"], "approved": ["approve"],
             "client_review": ["approve"],
             "rejected": ["reject"], "scheduled": ["approve", "schedule"],
-            "published": ["approve", "schedule", "publish"]}
+            "published": ["approve", "schedule", "publish"],
+            "publish_failed": ["approve", "schedule", "publish_failed"]}
     for action in path[state]:
         do(q, action, item.id)
     assert q.get(item.id).state == state
