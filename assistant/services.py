@@ -191,6 +191,8 @@ class Services:
         from assistant.media import Attachments
 
         return Attachments(self.review, self.media)
+
+    @cached_property
     def scheduling(self) -> ScheduleHook:
         """What scheduling an item also does: its posts to the brand's connected accounts enter the outbox."""
         from assistant.db.engine import utcnow
