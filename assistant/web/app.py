@@ -117,6 +117,7 @@ def pages_for(actor: Actor, slug: str | None) -> list:
     return [st.Page(PAGES / "draft.py", title=t("nav.draft"), icon="✍️", default=True), review,
             st.Page(PAGES / "calendar.py", title=t("nav.calendar"), icon="🗓️"),
             st.Page(PAGES / "library.py", title=t("nav.library"), icon="📚"),
+            st.Page(PAGES / "media.py", title=t("nav.media"), icon="🖼️"),
             st.Page(PAGES / "insights.py", title=t("nav.insights"), icon="📈"), people, *models]
 
 

@@ -15,6 +15,7 @@ from assistant.platforms import PLATFORMS
 from assistant.review import EditConflict
 from assistant.review.commands import DECISIONS
 from assistant.review.schemas import STATES
+from assistant.web.attachments import media_panel, media_violations
 from assistant.web.voice import voice_line
 from assistant.web.common import (brand_slug, md, reviewer, say, services, show_text, show_violations, shown_errors, t,
                                   when)
@@ -183,10 +184,12 @@ if ids:
     voice_line(view.brand, view.text)
     current_rev = view.revisions[-1]
     show_violations(current_rev.violations)
+    attached = svc.attachments.list(view.id, actor=who)
+    show_violations(media_violations(view, attached))  # the media's, beside the text's
 
-    tab_edit, tab_decide, tab_comments, tab_history = st.tabs(
-        [t("review.tab_edit"), t("review.tab_decide"), t("review.tab_comments", n=len(view.comments)),
-         t("review.tab_history")])
+    tab_edit, tab_media, tab_decide, tab_comments, tab_history = st.tabs(
+        [t("review.tab_edit"), t("media.tab", n=len(attached)), t("review.tab_decide"),
+         t("review.tab_comments", n=len(view.comments)), t("review.tab_history")])
 
     with tab_edit:
         base_key, text_key = f"rq_base_{view.id}", f"rq_text_{view.id}"
@@ -212,6 +215,9 @@ if ids:
                        conflict_key=f"rq_conflict_{view.id}", yours=text, clear=(base_key, text_key))
         else:
             st.caption(t("review.not_editable", state=state_label(view.state)))
+
+    with tab_media:
+        media_panel(view, who, shown[0], attached)
 
     with tab_decide:
         actions = [a for a in DECISIONS if a in view.allowed_actions]
