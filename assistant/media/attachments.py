@@ -62,8 +62,8 @@ class Attachments:
         def change(s: Session, item: ItemPublic) -> None:
             rows = {m.id: m for m in s.scalars(select(Media).where(Media.id.in_(ids)))}
             present = set(s.scalars(select(MediaAttachment.media_id).where(MediaAttachment.item_id == item.id)))
-            start = (s.scalar(select(func.max(MediaAttachment.position))
-                              .where(MediaAttachment.item_id == item.id)) or -1) + 1
+            last = s.scalar(select(func.max(MediaAttachment.position)).where(MediaAttachment.item_id == item.id))
+            start = 0 if last is None else last + 1  # (not `last or -1`: position 0 is a position)
             for offset, (media_id, text) in enumerate(zip(ids, texts)):
                 media = rows.get(media_id)
                 if media is None:
@@ -182,6 +182,10 @@ class Attachments:
     def check(self, item_id: int, platform: str, brand: BrandProfile | None = None) -> list[Violation]:
         """The item's media against the platform's media rules and the brand's alt-text rule."""
         return check_media(platform, self.list(item_id), brand)
+
+    def check_in(self, s: Session, item_id: int, platform: str, brand: BrandProfile | None = None) -> list[Violation]:
+        """`check` inside the caller's transaction `s` (an approval: what it approves is what was checked)."""
+        return check_media(platform, self._read(s, item_id), brand)
 
     def _read(self, s: Session, item_id: int) -> list[Attachment]:
         rows = s.execute(select(MediaAttachment, Media).join(Media, Media.id == MediaAttachment.media_id)

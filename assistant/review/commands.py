@@ -229,7 +229,8 @@ class ReviewQueue(Delivery, WiredReader):
             self.permit(actor, "approve", item.brand, item.id)
             self._check(s, item, "approve", base_version)
             current = self._revision(s, item.id, item.current_revision)
-            errors = approval_errors(self.policy(item.brand), item, current, self._revision(s, item.id, 0), actor)
+            errors = [*approval_errors(self.policy(item.brand), item, current, self._revision(s, item.id, 0), actor),
+                      *self.item_errors(s, item.id, item.platform, item.brand)]  # its media
             if errors and reason is None:
                 listed = "; ".join(v.message("en") for v in errors)
                 raise ApprovalBlocked(f"item {item.id} breaks {len(errors)} rule(s) ({listed}): edit the text, or "

@@ -6,6 +6,8 @@
   transaction as the approval, indexed after it (`KnowledgeExemplars`).
 - `Scheduling`: told of every (re)scheduling inside its transaction; the publishing outbox puts the
   item's posts to the brand's connected accounts in it (none connected: nothing happens).
+- `ItemChecks`: the item's checks beyond its text (its media against the platform's media rules and
+  the brand's alt-text rule), asked again at every approval: their errors block it like the text's.
 """
 
 from __future__ import annotations
@@ -24,6 +26,12 @@ if TYPE_CHECKING:
 
 class Validator(Protocol):
     def __call__(self, text: str, *, platform: str, brand: str, language: str | None) -> list[dict[str, Any]]: ...
+
+
+class ItemChecks(Protocol):
+    """Inside the approval's transaction `s`: the item's violations beyond its text (`platforms.Violation`)."""
+
+    def __call__(self, s: Session, item_id: int, *, platform: str, brand: str) -> list[Any]: ...
 
 
 class HasFourEyes(Protocol):

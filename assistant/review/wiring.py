@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Self
 
-from assistant.review.hooks import BrandPolicy, Exemplars, Scheduling, Validator
+from assistant.review.hooks import BrandPolicy, Exemplars, ItemChecks, Scheduling, Validator
 from assistant.review.queries import ReviewReader
 from assistant.review.store import utcnow
 
@@ -19,7 +19,7 @@ class WiredReader(ReviewReader):
     """The queue's reads over one database URL (migrated with `alembic upgrade head` when opened),
     wired to the rest of the app.
 
-    `validator`, `brand_policy`, `exemplars` and `scheduling` are the seams to the rest of the app
+    `validator`, `brand_policy`, `exemplars`, `scheduling` and `checks` are the seams to the rest of the app
     (`review.hooks`); left out, the first two load brands from `settings` (or the environment),
     and approvals add no exemplar.
     """
@@ -27,13 +27,14 @@ class WiredReader(ReviewReader):
     def __init__(self, url: str, *, validator: Validator | None = None, brand_policy: BrandPolicy | None = None,
                  exemplars: Exemplars | None = None, settings: Settings | None = None,
                  clock: Callable[[], datetime] = utcnow, migrate: bool = True,
-                 scheduling: Scheduling | None = None) -> None:
+                 scheduling: Scheduling | None = None, checks: ItemChecks | None = None) -> None:
         super().__init__(url, clock=clock, migrate=migrate)
         self._settings = settings
         self._validator = validator
         self._brand_policy = brand_policy
         self.exemplars = exemplars
         self.scheduling = scheduling
+        self.checks = checks
 
     @classmethod
     def open(cls, settings: Settings, **kwargs: Any) -> Self:
@@ -50,6 +51,8 @@ class WiredReader(ReviewReader):
                                                           lambda: services.rules))
         kwargs.setdefault("exemplars", KnowledgeExemplars(lambda: services.knowledge))
         kwargs.setdefault("scheduling", getattr(services, "scheduling", None))
+        kwargs.setdefault("checks", lambda s, item_id, *, platform, brand: services.attachments.check_in(
+            s, item_id, platform, services.brand(brand).profile))
         return cls.open(services.settings, **kwargs)
 
     @property
@@ -78,6 +81,11 @@ class WiredReader(ReviewReader):
         """Inside a schedule's transaction: the scheduling hook (the publishing outbox), if wired."""
         if self.scheduling is not None:
             self.scheduling.scheduled(s, item, by)
+
+    def item_errors(self, s: Any, item_id: int, platform: str, brand: str) -> list[Any]:
+        """Inside transaction `s`: the error violations of the item beyond its text (its media), when wired."""
+        found = self.checks(s, item_id, platform=platform, brand=brand) if self.checks is not None else []
+        return [v for v in found if v.severity == "error"]
 
     def four_eyes(self, brand: str) -> bool:
         return bool(getattr(self.policy(brand), "four_eyes", False))

@@ -107,3 +107,37 @@ def test_stale_base_version_is_refused(setup):
     att.attach(item.id, [ids[0]], by="Ada", base_version=item.version)
     with pytest.raises(EditConflict):
         att.attach(item.id, [ids[1]], by="Ada", base_version=item.version)
+
+
+def test_media_errors_block_an_approval_like_the_text_s(setup):
+    """A pa-it brand requires alt text: an image attached without it (or with a proposal nobody
+    confirmed) blocks the approval, checked inside the approval's own transaction; once a person
+    writes it, the same approval goes through. The override still works, and is recorded."""
+    from assistant.brands import BrandProfile
+    from assistant.review.commands import ApprovalBlocked
+
+    queue, att, ids, item = setup
+    profile = BrandProfile(slug="lana", name="Lana", language="it", voice="Chiaro.", style_rules=["pa-it"])
+    queue.checks = lambda s, item_id, *, platform, brand: att.check_in(s, item_id, platform, profile)
+    att.attach(item.id, [ids[0]], by="Ada")
+    att.set_alt(item.id, ids[0], "Proposta della macchina", by="Ada", proposal=True)
+    with pytest.raises(ApprovalBlocked) as blocked:
+        queue.approve(item.id, by="Bea")
+    assert [v.code for v in blocked.value.violations] == ["alt_unconfirmed"]
+    assert queue.get(item.id).state == "in_review"
+    att.set_alt(item.id, ids[0], "Tre gomitoli di lana grezza su un banco di legno", by="Ada")
+    assert queue.approve(item.id, by="Bea").state == "approved"
+
+    other = queue.add_draft(make_draft(), by="Ada", submit=True)
+    att.attach(other.id, [ids[1]], by="Ada")  # its alt text: a proposal from the file's name
+    att.set_alt(other.id, ids[1], None, by="Ada")
+    with pytest.raises(ApprovalBlocked) as blocked:
+        queue.approve(other.id, by="Bea")
+    assert [v.code for v in blocked.value.violations] == ["alt_missing"]
+    att.attach(other.id, [ids[2]], by="Ada")
+    with pytest.raises(ApprovalBlocked):
+        queue.approve(other.id, by="Bea")
+    done = queue.approve(other.id, by="Bea", override_reason="immagine decorativa, concordato col cliente")
+    assert done.state == "approved"
+    event = [e for e in queue.get(other.id).audit if e.action == "approve"][-1]
+    assert event.data["override"] and [v["code"] for v in event.data["violations"]] == ["alt_missing", "alt_unconfirmed"]

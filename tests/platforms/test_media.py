@@ -47,7 +47,7 @@ def test_clean_post_has_no_violation():
 
 
 def test_each_violation():
-    assert codes(check_media("instagram", [], brand())) == [("media_required", "error")]
+    assert codes(check_media("instagram", [], brand())) == [("media_required", "warning")]
     five = [M(i) for i in range(5)]
     assert ("too_many_images", "error") in codes(check_media("bluesky", five))
     mixed = [M(0), M(1, kind="video", duration=10)]
