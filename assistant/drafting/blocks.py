@@ -1,7 +1,8 @@
 """The blocks of the draft prompt, in the order the model reads them, split in two:
 
 - the brand's part (`brand_messages`): the system message, the brand profile, the brand's fixed
-  guideline passages and the platform rules. It depends only on the brand and the platform, so it
+  guideline passages, the platform rules and the brand's fixed posts for the platform
+  (`passages.py`). It depends only on the brand and the platform, so it
   is byte-identical for every draft of that brand on that platform: a llama.cpp server reuses the
   KV cache of the longest common prefix of the previous request, and a warm-up can compute it
   before the first brief arrives (`warming.py`).
@@ -22,12 +23,14 @@ from assistant.drafting.schemas import LANGUAGE_NAMES, DraftRequest
 from assistant.knowledge.retrieval import Source
 
 
-def brand_messages(brand: Brand, rule, passages: Sequence[Source]) -> list[Message]:
+def brand_messages(brand: Brand, rule, fixed: Sequence[Source]) -> list[Message]:
     """The system message and the brand's part of the user message: what every draft of `brand` on
-    this platform starts with, byte for byte (its fixed `passages` in their fixed order)."""
+    this platform starts with, byte for byte (its `fixed` sources in their fixed order: guideline
+    passages, then the brand's posts for the platform)."""
     context = prompts.load("brand").render(
-        brand_profile=profile(brand), guideline_passages=_joined(passage(s) for s in passages),
-        platform_rules=rules(rule))
+        brand_profile=profile(brand),
+        guideline_passages=_joined(passage(s) for s in fixed if s.kind == "guideline"),
+        platform_rules=rules(rule), brand_posts=_joined(exemplar(s) for s in fixed if s.kind != "guideline"))
     return [{"role": "system", "content": system(brand)}, {"role": "user", "content": context}]
 
 

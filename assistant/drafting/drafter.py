@@ -3,9 +3,10 @@ checks -> one repair round if needed -> `Draft` with sources, tokens, cost and l
 No UI, no SQL: callers (CLI, app) consume `DraftEvent`s or the finished drafts.
 
 The prompt starts with the brand's part (system message, profile, the brand's fixed guideline
-passages, platform rules: `blocks.py`), the same for every draft of the brand on a platform, so a
-server that caches prompts reuses it, and `warm` can send it before the first brief; then the
-draft's own part (exemplars and passages retrieved for the brief, the task)."""
+passages, platform rules, its fixed posts for the platform: `blocks.py`, `passages.py`), the same
+for every draft of the brand on a platform, so a server that caches prompts reuses it, and `warm`
+can send it before the first brief; then the draft's own part (what was retrieved for the brief,
+the task)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Literal
-
+from typing import Any, Literal
 
 from assistant.accounts.permissions import can, require
 from assistant.accounts.schemas import Actor
@@ -46,6 +46,7 @@ class _Context:
     language: str
     fixed: list[Source]  # the brand's fixed passages, scored for this brief
     brief_sources: list[Source]  # retrieved for the brief (exemplars, passages not among the fixed)
+    query: Any  # the brief's embedding: scores the brand's fixed posts of each platform
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ class Drafter:
                                           query_embedding=query)
         fixed = self._fixed_passages(brand)
         brief_sources = [s for s in sources if s.id not in fixed.ids]
-        context = _Context(brand, request, language, fixed.for_brief(query), brief_sources)
+        context = _Context(brand, request, language, fixed.for_brief(query), brief_sources, query)
         with self.warmer.drafting(self.provider):  # no warm-up starts on the server while drafts are written
             for platform in request.platforms:
                 earlier = {v: text for (p, v), text in (written or {}).items() if p == platform}
@@ -119,8 +120,9 @@ class Drafter:
         provider in the background, once, so that the first draft after choosing a brand reuses
         it instead of reading it cold; the local embedding model the brief's retrieval needs is
         loaded in the background too, whatever the provider. Returns at once; None (nothing sent)
-        when the provider keeps no prompt cache, the person may not draft on the brand, or the
-        brand's policy refuses the provider (not recorded as a refusal: nobody asked for a draft)."""
+        when the provider keeps no prompt cache, the person may not draft on the brand, the
+        brand's policy refuses the provider (not recorded as a refusal: nobody asked for a draft),
+        or the embedding model is remote (the brand's fixed posts embed its voice description)."""
         if self.actor is not None and not can(self.actor, "draft", slug):
             return None
         embedder = self.retriever.embedder
@@ -133,11 +135,13 @@ class Drafter:
             check_provider(brand.profile, self.provider)
         except ProviderNotAllowed:
             return None
+        if embedder.provider not in ("local", "fake"):
+            return None
         name = platform or next((p for p in brand.profile.platforms if p in self.rules), None) or next(iter(self.rules))
         if name not in self.rules:
             raise InvalidRequest(f"unknown platform '{name}': use one of {', '.join(self.rules)}")
-        prefix = blocks.brand_messages(brand, self.rules[name], self._fixed_passages(brand).sources)
-        return self.warmer.warm(self.provider, brand.slug, prefix)
+        fixed = [*self._fixed_passages(brand).sources, *self._fixed_posts(brand, name).sources]
+        return self.warmer.warm(self.provider, brand.slug, blocks.brand_messages(brand, self.rules[name], fixed))
 
     def refine(self, draft: Draft, instruction: str) -> Draft:
         return next(e.draft for e in self.stream_refine(draft, instruction) if e.kind == "done" and e.draft)
@@ -212,7 +216,9 @@ class Drafter:
                  kind: Literal["token", "repair"]):
         brand, request, language = context.brand, context.request, context.language
         rule = self.rules[platform]
-        fit = self._fit(brand, request, platform, rule, language, angle, context.fixed, context.brief_sources)
+        posts = self._fixed_posts(brand, platform)  # then the brief's own, without these
+        fit = self._fit(brand, request, platform, rule, language, angle, [*context.fixed, *posts.for_brief(context.query)],
+                        [s for s in context.brief_sources if s.id not in posts.ids])
         gen = yield from self._generate(fit.messages, platform, variant, temperature=temperature, kind=kind)
         self.warmer.sent(self.provider, fit.prefix)  # the server holds this prefix now: no warm-up needed
         version = f"{prompts.load('system').tag}+{prompts.load('brand').tag}+{prompts.load('draft').tag}" \
@@ -225,14 +231,17 @@ class Drafter:
         return passages.for_brand(self.retriever.store, brand, budget=self.prompt_budget, model=self.provider.model,
                                   choices=self.choices)
 
+    def _fixed_posts(self, brand: Brand, platform: str) -> passages.FixedPassages:
+        return passages.for_platform(self.retriever.store, self.retriever.embedder, brand, platform,
+                                     budget=self.prompt_budget, model=self.provider.model, choices=self.choices)
+
     def _fit(self, brand: Brand, request: DraftRequest, platform: str, rule, language: str, angle: str,
              fixed: list[Source], brief_sources: list[Source]) -> _Fit:
-        """The prompt within the budget, with WHOLE sources (never cut). The brand's fixed passages
-        stay, so the prompt's prefix is the same from draft to draft; the sources retrieved for
-        the brief are trimmed: every one when they all fit, else best-scored first, and one that
-        does not fit is left out while the next, shorter ones are still tried. Only when the
-        brand's part and the task alone exceed the budget (a very long brief) are fixed passages
-        dropped too, last first: the budget wins over the cache for that draft."""
+        """The prompt within the budget, WHOLE sources only. The brand's fixed sources (passages,
+        then posts) stay, so the prefix is the same from draft to draft; the brief's sources are
+        trimmed, best-scored first, one that does not fit left out while shorter ones are still
+        tried. Only when the brand's part and the task alone exceed the budget (a very long brief)
+        are fixed sources dropped too, last first: the budget wins over the cache for that draft."""
         ranked = sorted(brief_sources, key=lambda s: -s.score)
 
         def render(chosen: list[Source], prefix: list[Message]) -> tuple[int, list[Message]]:
@@ -248,8 +257,7 @@ class Drafter:
             kept = list(fixed)
             while kept and used > self.prompt_budget:
                 kept.pop()
-                prefix = blocks.brand_messages(brand, rule, kept)
-                used, messages = render([], prefix)
+                used, messages = render([], prefix := blocks.brand_messages(brand, rule, kept))
             return _Fit(kept, len(ranked) + len(fixed) - len(kept), messages, prefix)
         chosen: list[Source] = []
         for source in ranked:
@@ -260,9 +268,7 @@ class Drafter:
 
     def _generate(self, messages: list[dict[str, str]], platform: str, variant: int, *, temperature: float,
                   kind: Literal["token", "repair"] = "token"):
-        started = time.perf_counter()
-        first: int | None = None
-        pieces: list[str] = []
+        started, first, pieces = time.perf_counter(), None, []
         for piece in self.provider.stream(messages, temperature=temperature, max_tokens=self.max_output_tokens):
             if first is None:
                 first = int((time.perf_counter() - started) * 1000)

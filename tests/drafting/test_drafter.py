@@ -73,9 +73,11 @@ def test_injection_in_a_retrieved_post_stays_inside_its_block(indexed):
 
 
 def fixed_ids(prompt: str) -> list[str]:
-    """The (8-character) ids of the brand's fixed passages: the <guideline_passages> block."""
+    """The (8-character) ids of the brand's fixed sources: the <guideline_passages> block, then the
+    brand's fixed posts (<brand_posts>)."""
     block = prompt[prompt.index("<guideline_passages>"):prompt.index("</guideline_passages>")]
-    return re.findall(r'<passage id="([0-9a-f]{8})"', block)
+    posts = prompt[prompt.index("<brand_posts>"):prompt.index("</brand_posts>")]
+    return re.findall(r'<passage id="([0-9a-f]{8})"', block) + re.findall(r'<post id="([0-9a-f]{8})"', posts)
 
 
 def test_budget_keeps_whole_sources_best_scored_first(indexed):
@@ -169,7 +171,7 @@ def test_draft_records_provider_tokens_cost_latency(indexed):
     d, _ = drafter(indexed)
     [draft] = d.draft(request())
     assert (draft.provider, draft.model, draft.cost_usd) == ("fake", "fake-echo-1", 0.0)
-    assert re.fullmatch(r"system@2\+brand@1\+draft@3#[0-9a-f]{8}", draft.prompt_version)
+    assert re.fullmatch(r"system@3\+brand@2\+draft@3#[0-9a-f]{8}", draft.prompt_version)
     assert draft.prompt_tokens > 200 and draft.completion_tokens > 3 and draft.latency_ms >= 0
     public = draft.public()
     assert "messages" not in public and json.dumps(public)

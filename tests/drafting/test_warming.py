@@ -190,11 +190,15 @@ def test_the_fixed_passages_and_the_rules_sit_in_the_brand_part_before_the_exemp
     [draft] = indexed.drafter(provider=fake).draft(request())
     system, user = (m["content"] for m in fake.calls[0].messages)
     order = [user.index(f"<{b}>") for b in ("brand_profile", "guideline_passages", "platform_rules",
-                                            "exemplar_posts", "related_passages", "task")]
+                                            "brand_posts", "exemplar_posts", "related_passages", "task")]
     assert order == sorted(order)
-    block = user[user.index("<guideline_passages>"):user.index("</guideline_passages>")]
-    fixed = draft.sources[:block.count("<passage ")]
-    assert fixed and all(s.kind == "guideline" for s in fixed)
+    passages = user[user.index("<guideline_passages>"):user.index("</guideline_passages>")].count("<passage ")
+    posts = user[user.index("<brand_posts>"):user.index("</brand_posts>")].count("<post ")
+    fixed = draft.sources[:passages + posts]
+    assert passages and posts and [s.kind for s in fixed] == ["guideline"] * passages + ["post"] * posts
+    assert all(s.metadata["platform"] == "instagram" for s in fixed[passages:])  # the draft's platform's
+    exemplars = user[user.index("<exemplar_posts>"):user.index("</exemplar_posts>")]
+    assert not any(f'id="{s.id[:8]}"' in exemplars for s in fixed[passages:])  # never twice
     brand_part = blocks.brand_messages(indexed.brand(BRAND), indexed.rules["instagram"], fixed)
     assert [system, user[:len(brand_part[1]["content"])]] == [m["content"] for m in brand_part]
 
@@ -225,20 +229,23 @@ def test_the_bundled_model_reuses_the_warmed_prefix(indexed, network_guard):
 def test_the_local_embedding_model_is_loaded_ahead_once_and_a_remote_one_never(indexed, monkeypatch):
     embedder = indexed.retriever.embedder
     asked, loaded = [], threading.Event()
-    monkeypatch.setattr(embedder, "query", lambda text: asked.append(text) or loaded.set())
+    query = embedder.query
+    monkeypatch.setattr(embedder, "query", lambda text: asked.append(text) or loaded.set() or query(text))
     monkeypatch.setattr(embedder, "provider", "openai")  # would send the text away: never warmed
     drafter = indexed.drafter(provider=CachingFake())
-    assert drafter.warm(BRAND).wait(30) and asked == []
+    # a remote embedding model is neither loaded ahead nor asked for the brand's fixed posts: no warm-up
+    assert drafter.warm(BRAND) is None and asked == []
     monkeypatch.setattr(embedder, "provider", "local")
     drafter.warm(BRAND)
     drafter.warm("paycairn")
-    assert loaded.wait(30) and asked == ["warm up"]  # once per process, whatever the brand
+    voices = [indexed.brand(slug).profile.voice for slug in (BRAND, "paycairn")]  # the brands' fixed posts
+    assert loaded.wait(30) and sorted(asked) == sorted(["warm up", *(" ".join(v.split()) for v in voices)])
     plain = FakeProvider()  # a provider with no prompt cache: the embedding model still helps the brief
     fresh = indexed.drafter(provider=plain)
     fresh.warmer = Warmer()  # as in a fresh process
     loaded.clear()
     assert fresh.warm(BRAND) is None and plain.calls == []
-    assert loaded.wait(30) and asked == ["warm up"] * 2
+    assert loaded.wait(30) and asked.count("warm up") == 2  # once per process, whatever the brand
 
 
 def test_a_process_that_exits_during_a_warm_up_exits_cleanly(tmp_path):
