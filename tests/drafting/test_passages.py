@@ -57,6 +57,33 @@ def test_room_is_a_share_of_what_the_budget_leaves():
     assert passages.room(1400, 1300) == 0
 
 
+def hits(*rows: tuple[str, list[float], float, int | None]):
+    """(id, vector, similarity to the voice, engagement) -> what `VectorStore.query` returns."""
+    from assistant.knowledge.vectorstore import Hit
+
+    return [Hit(id=i, text=f"{WORDS} ({i})", similarity=sim, embedding=np.array(vec, dtype=np.float32),
+                metadata={"kind": "post", "platform": "instagram", **({"engagement": e} if e is not None else {})})
+            for i, vec, sim, e in rows]
+
+
+def test_the_brand_s_fixed_posts_nearest_to_its_voice_never_twice_the_same_post():
+    found = hits(("near", [1.0, 0.0], 0.80, None), ("twin", [0.999, 0.01], 0.79, None), ("far", [0.0, 1.0], 0.60, None),
+                 ("other", [0.6, 0.8], 0.70, None))
+    chosen = passages.typical(found, budget=100, size=size)
+    assert [s.id for s in chosen.sources] == ["near", "other"]  # "twin" is "near" reworded: skipped
+    assert all(s.kind == "post" and s.metadata["platform"] == "instagram" for s in chosen.sources)
+    assert [s.id for s in passages.typical(found, budget=15, size=size).sources] == ["near"]  # one fits
+    assert passages.typical(found, budget=0, size=size).sources == () and passages.typical([], budget=99, size=size).sources == ()
+    scored = chosen.for_brief(np.array([0.0, 1.0]))
+    assert [s.id for s in scored] == ["near", "other"] and [round(s.score, 2) for s in scored] == [0.0, 0.8]
+
+
+def test_better_performing_posts_win_a_near_tie_and_ties_go_by_id():
+    found = hits(("b", [1.0, 0.0], 0.70, 10), ("a", [0.0, 1.0], 0.70, 10), ("c", [0.6, 0.8], 0.69, 5000))
+    assert [s.id for s in passages.typical(found, budget=100, size=size).sources] == ["c", "a"]
+    assert [s.id for s in passages.typical(found[:2], budget=100, size=size).sources] == ["a", "b"]
+
+
 # --- in the drafter -------------------------------------------------------------------------------
 
 @pytest.fixture
