@@ -45,6 +45,7 @@ class WorkerReport:
     counts_read: bool = False
     counts_posts: int = 0  # posts whose counts were read
     counts_stored: int = 0  # performance rows added or updated
+    exemplars_refreshed: int = 0  # exemplar documents whose figures (retrieval ranking) were updated
     errors: list[str] = field(default_factory=list)
 
     def add(self, outcome: Outcome) -> None:
@@ -59,8 +60,10 @@ class WorkerReport:
 
 class Worker:
     def __init__(self, outbox: Outbox, *, counts_days: int = 30, counts_interval: float = 1800.0,
-                 name: str | None = None, clock: Callable[[], datetime] | None = None) -> None:
+                 name: str | None = None, clock: Callable[[], datetime] | None = None,
+                 refresh: Callable[[str, list[Any]], int] | None = None) -> None:
         self.outbox = outbox
+        self.refresh = refresh  # (brand, [(row, item id)]) -> exemplars whose ranking figures were refreshed
         self.connections = outbox.connections
         self.queue = outbox.queue
         self.name = name or worker_name()
@@ -74,6 +77,7 @@ class Worker:
         s = services.settings
         kwargs.setdefault("counts_days", s.counts_days)
         kwargs.setdefault("counts_interval", s.counts_interval_seconds)
+        kwargs.setdefault("refresh", lambda brand, rows: _refresh_items(services, brand, rows))
         return cls(services.outbox, **kwargs)
 
     # --- publishing -----------------------------------------------------------------------------
@@ -129,6 +133,8 @@ class Worker:
         for (brand, source), pairs in per_brand.items():
             added, updated, _ = save(self.queue, brand, source, pairs, now.replace(microsecond=0))
             report.counts_stored += added + updated
+            if self.refresh is not None:  # the exemplars these posts became: retrieval ranks by their figures
+                report.exemplars_refreshed += self.refresh(brand, [(row, m.item_id) for row, m in pairs])
 
     def _counts(self, connection_id: int, remote_ids: list[str], report: WorkerReport) -> dict[str, Any]:
         conn = self.connections.get(connection_id)
@@ -180,6 +186,12 @@ class Worker:
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+
+
+def _refresh_items(services: Any, brand: str, rows: list[Any]) -> int:
+    from assistant.analytics.performance import refresh_items
+
+    return refresh_items(services, brand, rows)
 
 
 def run_once(services: Any, **kwargs: Any) -> WorkerReport:

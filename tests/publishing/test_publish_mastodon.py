@@ -147,3 +147,9 @@ def test_counts_come_back_into_the_performance_figures(svc, srv):
 
     [row] = latest(svc.review, BRAND)
     assert (row["likes"], row["shares"], row["comments"], row["item_id"]) == (7, 3, 2, item_id)
+    # ...and into the exemplar the item became, so retrieval ranks it by what it did
+    assert json.loads(out)["exemplars_refreshed"] >= 1
+    [doc] = [d for d in svc.knowledge.record.documents(BRAND, kinds=["approved"])
+             if str(d.metadata.get("item_id")) == str(item_id)]
+    assert (doc.metadata["likes"], doc.metadata["comments"], doc.metadata["shares"]) == (7, 2, 3)
+    assert doc.metadata["engagement"] == 7 + 2 * 2 + 3 * 3

@@ -67,7 +67,7 @@ from assistant.knowledge.files import FileError, IngestWarning, check_size, read
 from assistant.knowledge.parsing import engagement_of
 from assistant.text.snippets import snippet
 
-__all__ = ["PerformanceImport", "ai_vs_scratch", "guess_mapping", "import_bytes", "import_file", "latest",
+__all__ = ["PerformanceImport", "ai_vs_scratch", "guess_mapping", "import_bytes", "import_file", "latest", "refresh_items",
            "normalize_for_match", "normalize_url", "parse_performance_csv", "platform_of_url", "rate", "similarity",
            "summarize", "top_posts"]
 
@@ -163,6 +163,21 @@ def import_bytes(services: Any, brand: str, raw: bytes, source: str, *, platform
     report.added, report.updated, report.unchanged = save(services.review, brand, source, pairs, now)
     report.refreshed_docs = _refresh(services.knowledge, brand, pairs)
     return report
+
+
+def refresh_items(services: Any, brand: str, rows: Sequence[tuple[PerfRow, int]]) -> int:
+    """Figures measured for published items (`rows`: the row and its item id, e.g. read back from
+    the network by the publishing worker) into the metadata of the exemplars those items became,
+    as an import does, so that retrieval ranks them by them. Returns the documents refreshed."""
+    items = {item_id for _, item_id in rows}
+    exemplars: dict[int, list[str]] = {}
+    for doc in services.knowledge.record.documents(brand, kinds=["approved"]):
+        item_id = str(doc.metadata.get("item_id", ""))
+        if item_id.isdigit() and int(item_id) in items:
+            exemplars.setdefault(int(item_id), []).append(doc.id)
+    pairs = [(row, Match(item_id=item_id, matched_by="url", score=1.0, doc_ids=tuple(exemplars.get(item_id, ()))))
+             for row, item_id in rows]
+    return _refresh(services.knowledge, brand, pairs)
 
 
 def _refresh(knowledge: Any, brand: str, pairs: Sequence[tuple[PerfRow, Match]]) -> int:
