@@ -11,6 +11,7 @@ import streamlit as st
 from assistant.accounts import Actor, can
 from assistant.errors import AssistantError, ProviderNotAllowed
 from assistant.i18n import LANGUAGES
+from assistant.web.notifications import notifications_panel, reconnect_banner
 from assistant.web.progress import reembed_if_needed
 from assistant.web.server import no_magic
 from assistant.web.voice import learn_voice
@@ -118,6 +119,7 @@ def pages_for(actor: Actor, slug: str | None) -> list:
             st.Page(PAGES / "calendar.py", title=t("nav.calendar"), icon="🗓️"),
             st.Page(PAGES / "library.py", title=t("nav.library"), icon="📚"),
             st.Page(PAGES / "media.py", title=t("nav.media"), icon="🖼️"),
+            st.Page(PAGES / "accounts.py", title=t("nav.accounts"), icon="🔌"),
             st.Page(PAGES / "insights.py", title=t("nav.insights"), icon="📈"), people, *models]
 
 
@@ -142,11 +144,13 @@ def main() -> None:
         gate()
         return
     ready = sidebar(actor)
+    notifications_panel(actor)
     page = st.navigation(pages_for(actor, brand_slug() if ready else None))
     if ready and brand_slug():
         if can(actor, "view_costs", brand_slug()):
             provider_banner()
         if can(actor, "view", brand_slug()):
+            reconnect_banner(actor, brand_slug())
             reembed_if_needed(brand_slug())
             learn_voice(brand_slug())
         if can(actor, "draft", brand_slug()):

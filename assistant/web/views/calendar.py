@@ -12,7 +12,9 @@ from assistant.db.engine import utcnow
 from assistant.plan import calendar as planning
 from assistant.plan import exports
 from assistant.review.timing import ScheduleInPast
+from assistant.text.urls import safe_link
 from assistant.web.common import brand_slug, lang, md, md_values, reviewer, services, shown_errors, t, when
+from assistant.web.publishing import link_html
 
 svc = services()
 queue = svc.review
@@ -21,6 +23,7 @@ profile = svc.brand(slug).profile
 ALL = "*"
 brands = {b.slug: b.profile for b in svc.brands(reviewer())}
 WEEKDAYS = [t(f"weekday.{i}") for i in range(7)]
+ICONS = {"published": "✅", "scheduled": "🕒", "publish_failed": "❌"}
 
 st.title(t("calendar.title"))
 c1, c2, c3 = st.columns([2, 2, 2])
@@ -49,11 +52,16 @@ with shown_errors():
         items = sorted(by_day.get(d, []), key=lambda e: e.local)
         lines = [f"<div style='font-weight:600;color:{'#c33' if d == date.today() else '#333'}'>{d.day}</div>"]
         for e in items:
-            icon = "✅" if e.state == "published" else "🕒"
+            icon = ICONS.get(e.state, "🕒")
             who = "" if scope != ALL else f"{html.escape(brands[e.brand].name)} · "
+            # the live post: a link only for an http(s) address (never javascript: or data:)
+            live = (f" · {link_html(e.published_url, t('calendar.live_link'))}"
+                    if e.state == "published" and safe_link(e.published_url) else "")
+            failed = (f" · <b style='color:#b00'>{html.escape(t('calendar.failed'))}</b>"
+                      if e.state == "publish_failed" else "")
             lines.append(f"<div style='font-size:0.8rem;margin-top:4px;padding:3px 5px;border-radius:6px;"
                          f"background:#f3f5f9'>{icon} {e.local:%H:%M} {who}{html.escape(svc.rules[e.platform].label)}"
-                         f"<br><span style='color:#666'>{html.escape(e.snippet)}</span></div>")
+                         f"{failed}{live}<br><span style='color:#666'>{html.escape(e.snippet)}</span></div>")
         return "".join(lines)
 
     header = st.columns(7)
@@ -95,7 +103,8 @@ with tab_schedule:
         st.success(t("calendar.published", id=done))
     approved = queue.list_items(state="approved", brand=slug, per_page=200).items
     scheduled = queue.list_items(state="scheduled", brand=slug, per_page=200).items
-    candidates = approved + scheduled
+    failed = queue.list_items(state="publish_failed", brand=slug, per_page=200).items  # scheduling again retries
+    candidates = approved + scheduled + failed
     if candidates:
         pick = st.selectbox(t("calendar.item"), [i.id for i in candidates], key="cal_item",
                             format_func=lambda i: next(f"#{c.id} · {svc.rules[c.platform].label} · "

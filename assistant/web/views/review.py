@@ -16,6 +16,7 @@ from assistant.review import EditConflict
 from assistant.review.commands import DECISIONS
 from assistant.review.schemas import STATES
 from assistant.web.attachments import media_panel, media_violations
+from assistant.web.publishing import jobs_table, publish_now_panel, status_panel
 from assistant.web.voice import voice_line
 from assistant.web.common import (brand_slug, md, reviewer, say, services, show_text, show_violations, shown_errors, t,
                                   when)
@@ -173,6 +174,7 @@ if ids:
     st.caption(f"{state_label(view.state)} · {t('review.version', version=view.current_revision)} · "
                f"{t('review.revisions', n=len(view.revisions))} · {t('review.brief')}: {md(view.brief)}")
 
+    status_panel(view, zones.get(view.brand))  # live since (the link only if http(s)), or why publishing failed
     v0 = view.revisions[0]
     left, right = st.columns(2)
     left.markdown(f"**{t('review.v0', model=md(v0.model or '?'))}**")
@@ -255,6 +257,10 @@ if ids:
                     queue.assign(view.id, pick or None, by=who, base_version=view.version)
                     st.rerun()
 
+        if view.state in ("approved", "scheduled", "publish_failed", "published"):
+            st.divider()
+            publish_now_panel(view, who, zones.get(view.brand))
+
     with tab_comments:
         for c in view.comments:
             with st.chat_message("user"):
@@ -273,6 +279,7 @@ if ids:
             t("review.action"): t(f"history.{a.action}"), t("review.from"): state_label(a.from_state) if a.from_state
             else "", t("review.to"): state_label(a.to_state) if a.to_state else "",
             t("review.note"): a.note or ""} for a in view.audit]), hide_index=True, width="stretch")
+        jobs_table(view, who, zones.get(view.brand))  # the outbox's rows: worker, response id, attempts
         with st.expander(t("review.revisions", n=len(view.revisions))):
             for r in view.revisions:
                 st.markdown(f"**v{r.number}** · {md(r.author)} · {md(when(r.created_at, zones.get(view.brand)))}")
