@@ -15,7 +15,7 @@ from assistant.i18n import CATALOGUE
 from tests.web.test_app import APP, send, settle, shown, sign_in
 
 PAGES = ["views/draft.py", "views/review.py", "views/calendar.py", "views/library.py", "views/insights.py",
-         "views/people.py", "views/models.py"]
+         "views/people.py", "views/models.py", "views/media.py", "views/accounts.py"]
 KEYS = set(CATALOGUE["it"]) | {k.rsplit(".", 1)[0] for k in CATALOGUE["it"]}
 RAW = ("pydantic", "Traceback", "Value error", "validation error for", "errors.pydantic.dev", "KeyError",
        "object has no attribute")
