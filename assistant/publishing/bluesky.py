@@ -34,12 +34,11 @@ from atproto_client.request import Request
 from atproto_core.exceptions import AtProtocolError
 
 from assistant.errors import InvalidRequest
-from assistant.publishing.posts import Counts, Identity, MediaFile, PostRequest, Published, PublishError
+from assistant.publishing.posts import Counts, Identity, MediaFile, PostRequest, Published, PublishError, server_url
 
 log = logging.getLogger(__name__)
 
 DEFAULT_SERVICE = "https://bsky.social"
-LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 POST = "app.bsky.feed.post"
 MAX_IMAGES = 4  # app.bsky.embed.images
 # The SDK turns httpx timeouts and network errors into its own; others (a connection closed before an
@@ -69,15 +68,8 @@ def record_key(key: str) -> str:
 
 def service_url(url: str | None) -> str:
     """The PDS address, normalised; https only, except a server on this machine's loopback."""
-    parts = urlsplit((url or DEFAULT_SERVICE).strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidRequest(f"'{url}' is not a Bluesky service address: write it as https://bsky.social",
-                             code="publish_service_url", url=url)
-    if parts.scheme != "https" and parts.hostname not in LOOPBACK:
-        raise InvalidRequest(f"'{url}' is not https: write the service as https://{parts.netloc} (only a "
-                             "server on this machine, 127.0.0.1 or localhost, may use http)",
-                             code="publish_instance_https", url=url)
-    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+    return server_url(url or DEFAULT_SERVICE, network="Bluesky service", example="https://bsky.social",
+                      code="publish_service_url")
 
 
 def facets(text: str) -> list[dict]:

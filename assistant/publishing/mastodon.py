@@ -21,26 +21,17 @@ from mastodon.errors import (MastodonAPIError, MastodonError, MastodonIllegalArg
                              MastodonServerError, MastodonUnauthorizedError, MastodonVersionError)
 
 from assistant.errors import InvalidRequest
-from assistant.publishing.posts import Counts, Identity, Limits, MediaFile, PostRequest, Published, PublishError
+from assistant.publishing.posts import (Counts, Identity, Limits, MediaFile, PostRequest, Published, PublishError,
+                                      server_url)
 
 log = logging.getLogger(__name__)
 
-LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 BASELINE_VERSION = "4.0.0"  # Mastodon 4.0 (2022): v2 media and v2 instance; older instances are not supported
 
 
 def instance_url(url: str) -> str:
-    """The instance's base URL, normalised (`https://host[:port][/path]`, no trailing slash). Only https,
-    except on this machine's loopback (a test server): a token must never travel in clear text."""
-    parts = urlsplit((url or "").strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidRequest(f"'{url}' is not a Mastodon instance address: write it as https://mastodon.example",
-                             code="publish_instance_url", url=url)
-    if parts.scheme != "https" and parts.hostname not in LOOPBACK:
-        raise InvalidRequest(f"'{url}' is not https: write the instance as https://{parts.netloc} (only a "
-                             "server on this machine, 127.0.0.1 or localhost, may use http)",
-                             code="publish_instance_https", url=url)
-    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+    """The instance's base URL, normalised; https only, except a server on this machine's loopback."""
+    return server_url(url, network="Mastodon instance", example="https://mastodon.example", code="publish_instance_url")
 
 
 class MastodonPublisher:

@@ -12,6 +12,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import urlsplit
+
+from assistant.errors import InvalidRequest
+
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 @dataclass(frozen=True)
@@ -98,3 +103,17 @@ class Limits:
     max_characters: int | None = None
     max_media: int | None = None
     extra: dict[str, int] = field(default_factory=dict)
+
+
+def server_url(url: str, *, network: str, example: str, code: str) -> str:
+    """A network server's base URL, normalised (`https://host[:port][/path]`, no trailing slash).
+    Only https, except on this machine's loopback (a test server): a secret must never travel in
+    clear text. `code`: the error code for an address that is not one at all (its message names
+    `network` and shows `example`)."""
+    parts = urlsplit((url or "").strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidRequest(f"'{url}' is not a {network} address: write it as {example}", code=code, url=url)
+    if parts.scheme != "https" and parts.hostname not in LOOPBACK:
+        raise InvalidRequest(f"'{url}' is not https: write it as https://{parts.netloc} (only a server on this "
+                             "machine, 127.0.0.1 or localhost, may use http)", code="publish_instance_https", url=url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
