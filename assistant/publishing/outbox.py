@@ -264,12 +264,15 @@ class Outbox:
             self.connections.needs_reconnect(conn.id, reason)
         why = reason if not exc.transient else f"{reason} (after {job.attempts} attempts)"
         log.error("job %s (item %s) failed on %s: %s", job.id, item.id, conn.network, why)
-        return self._fail_item(job, item, conn, why, worker)
+        return self._fail_item(job, item, conn, why, worker, _said(exc))
 
-    def _fail_item(self, job: JobPublic, item: Any, conn: Any, reason: str, worker: str) -> Outcome:
+    def _fail_item(self, job: JobPublic, item: Any, conn: Any, reason: str, worker: str,
+                   said: dict[str, Any] | None = None) -> Outcome:
+        """`said`: the reason as a catalogue code and its values (`reason_code`, `reason_params`),
+        when it is Copydesk's own wording: the app says it in the reader's language."""
         editors = {u.id for u in self.queue.people.who_may("edit", item.brand)} | (
             {job.scheduled_by_id} if job.scheduled_by_id else set())
-        params = {"item": item.id, "network": conn.network, "handle": conn.handle, "reason": reason}
+        params = {"item": item.id, "network": conn.network, "handle": conn.handle, "reason": reason, **(said or {})}
 
         def record(s: Session) -> None:
             self._settle_in(s, job, worker, "failed", reason)
@@ -277,7 +280,7 @@ class Outbox:
                                  params=params, now=self.queue.clock())
 
         data = {"job": job.id, "network": conn.network, "connection": conn.id, "worker": worker,
-                "scheduled_by": job.scheduled_by, "attempts": job.attempts}
+                "scheduled_by": job.scheduled_by, "attempts": job.attempts, **(said or {})}
         try:
             self.queue.publish_failed(item.id, by=worker_actor(worker, item.brand),
                                       reason=f"{conn.network}: {reason}", data=data, inside=record)
@@ -342,3 +345,11 @@ class Outbox:
                        else "another worker is publishing it, or it waits for its next try")
                 outcomes.append(Outcome(self._job(row.id), "waiting", why))
         return outcomes
+
+
+def _said(exc: PublishError) -> dict[str, Any]:
+    """A failure's catalogue code and values, when the publisher gave them (JSON-safe)."""
+    if not exc.code:
+        return {}
+    return {"reason_code": exc.code, "reason_params": {k: v if isinstance(v, (int, float)) else str(v)
+                                                       for k, v in exc.params.items()}}

@@ -11,6 +11,7 @@ from assistant.accounts import Actor, can
 from assistant.i18n import CATALOGUE
 from assistant.publishing.notifications import NotificationPublic
 from assistant.web.common import md, md_values, services, show_text, t, when
+from assistant.web.publishing import reason_text
 
 
 def message(note: NotificationPublic) -> str:
@@ -18,7 +19,10 @@ def message(note: NotificationPublic) -> str:
     key = f"notification.{note.kind}"
     if key not in CATALOGUE["en"]:  # both catalogues hold the same keys (a test checks)
         return md(note.kind.replace("_", " "))
-    return t(key, **md_values(note.params))
+    params = {k: v for k, v in note.params.items() if k not in ("reason_code", "reason_params")}
+    if "reason" in params:
+        params["reason"] = reason_text(note.params, str(params["reason"]))
+    return t(key, **md_values(params))
 
 
 def notifications_panel(actor: Actor) -> None:

@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from assistant.accounts import Actor, can
+from assistant.i18n import CATALOGUE
 from assistant.publishing.outbox import PUBLISHABLE, JobPublic, Outcome
 from assistant.review.schemas import ItemView
 from assistant.text.urls import safe_link
@@ -52,6 +53,15 @@ def live_line(view: ItemView, tz: str | None) -> None:
             f"<span style='color:#666'>{html.escape(view.published_url)}</span></div>")
 
 
+def reason_text(said: dict | None, fallback: str) -> str:
+    """A publish failure's reason in the reader's language when the publisher gave it as a
+    catalogue code (`reason_code`, `reason_params`), else as recorded (the network's own words)."""
+    code = (said or {}).get("reason_code")
+    if code and f"error.{code}" in CATALOGUE["en"]:
+        return t(f"error.{code}", **dict((said or {}).get("reason_params") or {}))
+    return fallback
+
+
 def failed_box(view: ItemView) -> None:
     """A publish that failed: the state, the network's reason (the audit's note), the attempts, the way out."""
     if view.state != "publish_failed":
@@ -59,7 +69,11 @@ def failed_box(view: ItemView) -> None:
     event = next((a for a in reversed(view.audit) if a.action == "publish_failed"), None)
     attempts = int((event.data or {}).get("attempts") or 0) if event else 0
     st.error(t("publish.failed_title", attempts=t("publish.attempts", n=attempts)), icon="🛑")
-    show_text(event.note if event and event.note else "-")
+    note = (event.note or "-") if event else "-"
+    said = reason_text(event.data if event else None, note)
+    show_text(said)
+    if said != note:  # in the reader's language above; the network's own words, as recorded, below
+        show_text(note, muted=True)
     st.info(t("publish.failed_again"), icon="🔁")
 
 

@@ -133,6 +133,10 @@ def test_a_revoked_token_fails_with_the_reason_and_stops_the_requests(svc, srv, 
     assert svc.review.get(second).state == "scheduled"
     [note] = svc.notifications.unread("ada")
     assert note.item_id == first and "token" in note.params["reason"]
+    # the reason as a catalogue code too, so the app says it in the reader's language (the audit keeps it)
+    assert note.params["reason_code"] == "publish_reconnect" and note.params["reason_params"]["network"] == "Mastodon"
+    event = [e for e in svc.review.get(first).audit if e.action == "publish_failed"][-1]
+    assert event.data["reason_code"] == "publish_reconnect" and srv.token not in json.dumps(event.data)
     assert "needs reconnecting" in caplog.text and srv.token not in caplog.text  # logged, never the secret
 
 

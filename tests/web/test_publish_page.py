@@ -130,7 +130,8 @@ def test_a_revoked_token_fails_the_item_with_the_reason_and_tells_the_editor(pub
     page = texts(review)
     assert f"Non pubblicato sull'account n. {conn}" in page
     assert "Pubblicazione non riuscita (1 tentativo)" in page and "programmalo di nuovo" in page
-    assert "revoked" in html_bodies(review)  # the network's own reason, as text
+    assert "ha rifiutato le credenziali dell&#x27;account su Mastodon" in html_bodies(review)  # in the reader's language
+    assert "revoked" in html_bodies(review)  # and the network's own reason, as text
     assert Services().connections.get(conn).status == "needs_reconnect"
 
     editor.run()  # the editor of the brand is told, in their language
@@ -139,7 +140,8 @@ def test_a_revoked_token_fails_the_item_with_the_reason_and_tells_the_editor(pub
     [badge] = [e for e in editor.get("expander") if "notific" in str(e.label)]
     assert badge.label == "🔔 1 notifica"
     said = " ".join(str(m.value) for m in editor.sidebar.get("markdown"))
-    assert f"Il contenuto #{item} non è stato pubblicato su mastodon" in said and "revoked" in said
+    assert f"Il contenuto #{item} non è stato pubblicato su mastodon" in said
+    assert "ha rifiutato le credenziali dell'account su Mastodon" in said and "refused" not in said
     [note] = Services().notifications.unread(Services().people.actor("elena"))
     editor.button(key=f"notify_read_{note.id}").click().run()
     assert not editor.exception, editor.exception
