@@ -157,3 +157,22 @@ def test_counts_come_back_into_the_performance_figures(svc, srv):
              if str(d.metadata.get("item_id")) == str(item_id)]
     assert (doc.metadata["likes"], doc.metadata["comments"], doc.metadata["shares"]) == (7, 2, 3)
     assert doc.metadata["engagement"] == 7 + 2 * 2 + 3 * 3
+
+
+def test_counts_read_back_appear_in_the_month_s_report(svc, srv):
+    """The loop closed without any CSV: what the network says about a published post is in the
+    brand's monthly report (its performance table and top posts)."""
+    from zoneinfo import ZoneInfo
+
+    from assistant.analytics.report.data import build_report
+
+    item_id = approved(svc)
+    run("publish", str(item_id), "--by", "ada")
+    srv.set_counts(srv.statuses[0]["id"], favourites=11, reblogs=4, replies=1)
+    run("worker", "--once")
+    month = svc.review.get(item_id).published_at.astimezone(ZoneInfo(svc.brand(BRAND).profile.timezone)).strftime("%Y-%m")
+    report = build_report(svc, BRAND, month, language="en")
+    assert [p["item_id"] for p in report.published] == [item_id]
+    [top] = report.top_posts
+    assert (top["item_id"], top["kind"], top["engagement"]) == (item_id, "published", 11 + 1 + 4)  # the report's sum
+    assert report.performance[-1]["platform"] is None and report.performance[-1]["posts"] == 1
