@@ -47,13 +47,20 @@ def private_file(path: Path, make: Callable[[], str], *, create: bool = True, mi
         if not create:
             raise ConfigError(missing or f"{path} does not exist")
         path.parent.mkdir(parents=True, exist_ok=True)
+        # Written whole under a temporary name, then linked into place: the file never exists
+        # empty or half-written (a second process starting at the same moment reads it whole).
+        temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process made it first: use theirs
-            pass
-        else:
             with os.fdopen(fd, "w") as fh:
                 fh.write(make())
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.link(temp, path)
+        except FileExistsError:  # another process made it first: use theirs
+            pass
+        finally:
+            temp.unlink(missing_ok=True)
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         raise ConfigError(f"{path} can be read by others (mode {mode:o}): run `chmod 600 {path}`, or delete it to "
