@@ -198,9 +198,17 @@ class KnowledgeRecordStore:
 
     @staticmethod
     def _ensure_state(s: Session, brand: str) -> KnowledgeState:
+        """The brand's state row, made if missing. Two transactions making it at once (two workers'
+        first publishes on PostgreSQL) must not fail: INSERT ... ON CONFLICT DO NOTHING waits for
+        the other one and keeps its row."""
         state = s.get(KnowledgeState, brand)
         if state is None:
-            state = KnowledgeState(brand=brand, fingerprint=None, adopted=False, updated_at=utcnow())
-            s.add(state)
-            s.flush()
+            if s.get_bind().dialect.name == "postgresql":
+                from sqlalchemy.dialects.postgresql import insert as upsert
+            else:
+                from sqlalchemy.dialects.sqlite import insert as upsert
+            s.execute(upsert(KnowledgeState).values(brand=brand, fingerprint=None, adopted=False, updated_at=utcnow())
+                      .on_conflict_do_nothing(index_elements=["brand"]))
+            state = s.get(KnowledgeState, brand, populate_existing=True)
+            assert state is not None
         return state

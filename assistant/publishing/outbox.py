@@ -44,7 +44,8 @@ from assistant.publishing.posts import MediaFile, PostRequest, Published, Publis
 
 log = logging.getLogger(__name__)
 PUBLISHABLE = frozenset({"approved", "scheduled", "publish_failed"})
-LIVE = frozenset({"pending", "claimed", "published"})  # a round that may still post (or did)
+LIVE = frozenset({"pending", "claimed", "published"})
+MARK_TRIES = 3  # recording a live post on its item (each try its own transaction)  # a round that may still post (or did)
 
 
 @dataclass(frozen=True)
@@ -239,16 +240,24 @@ class Outbox:
         data = {"job": job.id, "key": job.key, "network": conn.network, "connection": conn.id,
                 "remote_id": done.remote_id, "worker": worker, "scheduled_by": job.scheduled_by,
                 "scheduled_by_id": job.scheduled_by_id, "attempts": job.attempts}
-        try:
-            self.queue.mark_published(item.id, by=worker_actor(worker, item.brand), url=done.url,
-                                      at=done.published_at, data=data, inside=record)
-        except IllegalTransition:  # published already (another account of the brand, or by hand)
-            self.queue.write(record)
-        except Exception:  # the post is live: the row must say so, or a retry would post again later
-            log.exception("item %s is live on %s as %s but the item could not be updated; the outbox row "
-                          "records it", item.id, conn.network, done.remote_id)
-            self.queue.write(record)
-            raise
+        for attempt in range(1, MARK_TRIES + 1):
+            try:
+                self.queue.mark_published(item.id, by=worker_actor(worker, item.brand), url=done.url,
+                                          at=done.published_at, data=data, inside=record)
+                break
+            except IllegalTransition:  # published already (another account of the brand, or by hand)
+                self.queue.write(record)
+                break
+            except Exception:  # e.g. a database race: the post is live, so try recording it again
+                if attempt < MARK_TRIES:
+                    log.warning("item %s is live on %s as %s; recording it failed, trying again", item.id,
+                                conn.network, done.remote_id, exc_info=True)
+                    continue
+                # the row must say the post is live, or a retry would post again later
+                log.exception("item %s is live on %s as %s but the item could not be updated; the outbox row "
+                              "records it", item.id, conn.network, done.remote_id)
+                self.queue.write(record)
+                raise
         log.info("item %s published to %s as %s (%s) by %s", item.id, conn.network, done.remote_id, done.url, worker)
         return Outcome(self._job(job.id), "published")
 

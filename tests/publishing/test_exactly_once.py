@@ -75,7 +75,10 @@ class Setup:
             if dead:
                 pytest.fail("a worker died: " + "".join(p.stderr.read() for p in dead))
             time.sleep(0.3)
-        pytest.fail(f"not published in {timeout:.0f} s: {[self.queue.get(i).state for i in ids]}")
+        states = [self.queue.get(i).state for i in ids]
+        self.stop()
+        said = "".join((p.stderr.read() or "")[-3000:] for p in self.procs)
+        pytest.fail(f"not published in {timeout:.0f} s: {states}; jobs {[(j.item_id, j.state, j.attempts, j.last_error) for j in self.outbox.jobs() if j.state != 'published' or self.queue.get(j.item_id).state != 'published']}; workers said: {said}")
 
     def stop(self) -> list[int | None]:
         """SIGTERM to the workers still running; their exit codes (those killed before: -9)."""
