@@ -213,15 +213,7 @@ class Services:
         """The durable outbox of posts to publish (`assistant worker` runs it)."""
         from assistant.publishing.outbox import Outbox
 
-        return Outbox.from_settings(self.review, self.connections, self.settings, attachments=self.media_files)
-
-    def media_files(self, item_id: int) -> list:
-        """The item's attachments in order, as the publishers take them (`publishing.posts.MediaFile`);
-        an alt text still a model's proposal (not confirmed by a person) is not published."""
-        from assistant.publishing.posts import MediaFile
-
-        return [MediaFile(path=a.path, mime=a.mime, alt=a.alt_text if a.alt_source == "human" else None,
-                          width=a.width, height=a.height) for a in self.attachments.list(item_id)]
+        return Outbox.from_settings(self.review, self.connections, self.settings, attachments=lambda item_id: self.attachments.list(item_id))
 
     @cached_property
     def notifications(self) -> Notifications:

@@ -135,7 +135,7 @@ class Drafter:
             check_provider(brand.profile, self.provider)
         except ProviderNotAllowed:
             return None
-        if embedder.provider not in ("local", "fake"):
+        if not embedder.on_this_machine:  # the brand's fixed posts embed its voice description
             return None
         name = platform or next((p for p in brand.profile.platforms if p in self.rules), None) or next(iter(self.rules))
         if name not in self.rules:

@@ -39,6 +39,11 @@ class Embedder(Embeddings):
     provider: str = "local"
     base_url: str | None = None
 
+    @property
+    def on_this_machine(self) -> bool:
+        """Whether embedding a text sends it nowhere (the offline model, or the fake)."""
+        return self.provider in ("local", "fake")
+
     def _embed(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
         raise NotImplementedError
 

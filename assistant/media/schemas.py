@@ -12,15 +12,12 @@ from pydantic import BaseModel, ConfigDict
 AltSource = Literal["human", "proposal"]
 
 
-class MediaPublic(BaseModel):
-    """One file of a brand's library. `path` is the publishable file (absolute): images without
-    EXIF or GPS, videos as uploaded; `original_path` only when the upload was kept."""
+class FileFacts(BaseModel):
+    """What a stored file is, as both a library file and an attachment carry it. `path` is the
+    publishable file (absolute): images without EXIF or GPS, videos as uploaded."""
 
     model_config = ConfigDict(frozen=True)
 
-    id: int
-    brand: str
-    sha256: str
     kind: Literal["image", "video"]
     mime: str
     bytes: int
@@ -30,6 +27,14 @@ class MediaPublic(BaseModel):
     original_name: str
     path: Path
     thumbnail_path: Path | None
+
+
+class MediaPublic(FileFacts):
+    """One file of a brand's library; `original_path` only when the upload was kept."""
+
+    id: int
+    brand: str
+    sha256: str
     original_path: Path | None
     alt_text: str | None = None  # typed at upload: attachments start with it (as a person's)
     created_by: str
@@ -37,25 +42,14 @@ class MediaPublic(BaseModel):
     existing: bool = False  # `add`: the brand already had these bytes (nothing new was stored)
 
 
-class Attachment(BaseModel):
+class Attachment(FileFacts):
     """One file attached to a review item, in the item's order (`position` 0 first: a carousel's
     first slide). `alt_source` is `proposal` while the alt text is a suggestion no person has
     confirmed yet, `human` once typed or confirmed, None when there is no alt text."""
 
-    model_config = ConfigDict(frozen=True)
-
     item_id: int
     media_id: int
     position: int
-    kind: Literal["image", "video"]
-    mime: str
-    path: Path
-    thumbnail_path: Path | None
-    width: int | None
-    height: int | None
-    bytes: int
-    duration: float | None
-    original_name: str
     alt_text: str | None
     alt_source: AltSource | None
     updated_by: str

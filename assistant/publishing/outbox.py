@@ -40,7 +40,7 @@ from assistant.db.publishing import PublishJob as J
 from assistant.errors import AssistantError, ConfigError, IllegalTransition, InvalidRequest
 from assistant.publishing import notifications
 from assistant.publishing.connections import Connections, active_rows, auth_refused
-from assistant.publishing.posts import MediaFile, PostRequest, Published, PublishError
+from assistant.publishing.posts import PostRequest, Published, PublishError, media_file
 
 log = logging.getLogger(__name__)
 PUBLISHABLE = frozenset({"approved", "scheduled", "publish_failed"})
@@ -138,7 +138,7 @@ class Outbox:
 
     def __init__(self, queue: Any, connections: Connections, *, max_attempts: int = 8, retry_seconds: float = 30.0,
                  retry_max_seconds: float = 3600.0, lease_seconds: float = 300.0,
-                 attachments: Callable[[int], Sequence[MediaFile]] | None = None,
+                 attachments: Callable[[int], Sequence[Any]] | None = None,
                  jitter: Callable[[], float] = random.random) -> None:
         self.queue, self.connections = queue, connections
         self.max_attempts, self.lease = max_attempts, timedelta(seconds=lease_seconds)
@@ -216,7 +216,7 @@ class Outbox:
         log.info("publishing item %s to %s account %s (job %s, attempt %s)", item.id, conn.network, conn.id, job.id,
                  job.attempts)
         try:
-            post = PostRequest(text=item.text, key=job.key, media=tuple(self.attachments(item.id)),
+            post = PostRequest(text=item.text, key=job.key, media=tuple(media_file(a) for a in self.attachments(item.id)),
                                language=item.language)
             published = self.connections.publisher(conn.id).publish(post)
         except PublishError as exc:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from assistant.errors import InvalidRequest
@@ -28,6 +28,14 @@ class MediaFile:
     alt: str | None = None
     width: int | None = None
     height: int | None = None
+
+
+def media_file(attached: Any) -> MediaFile:
+    """An attached file (`media.Attachment`) as a publisher takes it: its alt text only once a
+    person wrote or confirmed it (a proposal no one confirmed is never published)."""
+    return MediaFile(path=attached.path, mime=attached.mime,
+                     alt=attached.alt_text if attached.alt_source == "human" else None,
+                     width=attached.width, height=attached.height)
 
 
 @dataclass(frozen=True)
