@@ -50,6 +50,14 @@ def add_user(tmp_path: Path, brands_dir: Path, name: str = "Giulia Test", userna
     svc.review.close()
 
 
+def idle(page, timeout: float = 60_000) -> None:
+    """Wait until the app's script run is over: Streamlit marks its root `data-test-script-state`
+    ("running" / "notRunning"). A click made while a rerun is still drawing the page can land on
+    an element that the rerun then replaces, and be lost."""
+    page.wait_for_timeout(150)  # the run a click or a blur starts reaches the page
+    page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=timeout)
+
+
 def sign_in(page, url: str, username: str = "giulia") -> None:
     """Through the gate and the sign-in form, as a person would."""
     from playwright.sync_api import expect
@@ -144,17 +152,16 @@ def test_main_flow_in_chromium(app_url, tmp_path):
         page.get_by_role("tab", name="Decidi").click()
         page.get_by_role("button", name="Approva").click()
         expect(page.get_by_text(re.compile(r"^dal cliente · testo v\d"))).to_be_visible()  # the client's turn
+        idle(page)
 
         recipient = page.get_by_label("Cliente (\"Nome <e-mail>\")")
-        for _ in range(3):  # the expander may re-render while the approval's rerun settles
-            page.get_by_text("Condividi con il cliente").click()
-            try:
-                expect(recipient).to_be_visible(timeout=5_000)
-                break
-            except AssertionError:
-                continue
+        page.get_by_text("Condividi con il cliente").click()
+        expect(recipient).to_be_visible()
         recipient.fill("Carla Cliente <carla@cliente.it>")
+        recipient.press("Tab")  # the value reaches the server before the button is pressed
+        idle(page)
         page.get_by_role("button", name="Crea link").click()
+        idle(page)
         link = page.locator("code").filter(has_text="/client/").first
         expect(link).to_be_visible()
         url = link.inner_text().strip()

@@ -28,6 +28,7 @@ from tests.web.test_browser import (
     _chromium,
     add_user,
     app_env,
+    idle,
     running_app,
     sign_in,
 )
@@ -140,7 +141,7 @@ def test_attach_approve_schedule_worker_and_the_live_link_in_chromium(setup, tmp
         page.keyboard.press("Tab")
         expect(minute).to_have_attribute("aria-valuenow", str(due.minute))
         expect(hour).to_have_attribute("aria-valuenow", str(due.hour))
-        page.wait_for_timeout(500)  # the value reaches the server
+        idle(page)  # the value reaches the server
         page.get_by_role("button", name="Programma").last.click()
         expect(page.get_by_text("Programmato: n. 1")).to_be_visible()
         expect(page.get_by_text(re.compile(rf"{due:%H:%M} Mastodon")).first).to_be_visible()
