@@ -28,8 +28,12 @@ index: install
 run: index
 	$(BIN)/streamlit run streamlit_app.py
 
+# Two processes (pytest-xdist): many tests wait on a browser, a server or a killed child, so two
+# share the 2 cores well. `make test TEST_WORKERS=0` runs in one process.
+TEST_WORKERS ?= 2
+
 test: install
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python bench/retrieval.py

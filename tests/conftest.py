@@ -28,6 +28,32 @@ for _var in ("OPENAI_API_KEY", "ASSISTANT_PROVIDER", "ASSISTANT_BASE_URL", "ASSI
     os.environ.pop(_var, None)
 
 
+def _database_of_this_worker() -> None:
+    """`make test` runs the suite in parallel processes (pytest-xdist). The PostgreSQL tests drop and
+    make their tables in the throwaway database ASSISTANT_TEST_DATABASE_URL names: each process
+    gets a database of its own beside it (`<name>_gw0`, `<name>_gw1`, made empty here), so two
+    processes never drop each other's tables."""
+    url, worker = os.environ.get("ASSISTANT_TEST_DATABASE_URL"), os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    own = f"{base.database}_{worker}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)'))
+            c.execute(text(f'CREATE DATABASE "{own}"'))
+    finally:
+        admin.dispose()
+    os.environ["ASSISTANT_TEST_DATABASE_URL"] = base.set(database=own).render_as_string(hide_password=False)
+
+
+_database_of_this_worker()
+
+
 # --- network guard ------------------------------------------------------------------------------
 
 class NetworkGuard:
