@@ -13,6 +13,11 @@ from assistant.errors import ConfigError
 
 from assistant.resources import REPO_ROOT, in_checkout
 
+# Mastodon keeps an Idempotency-Key "for up to 1 hour" (docs.joinmastodon.org/methods/statuses/,
+# POST /api/v1/statuses, header Idempotency-Key): the retries of one post stay within 50 minutes,
+# leaving room for a dead worker's lease to expire before the last one.
+RETRY_SPAN_SECONDS = 3000
+
 
 def default_home() -> Path:
     """`./.assistant` in a checkout, otherwise the user's data directory."""
@@ -131,7 +136,9 @@ class Settings(BaseSettings):
                                       "marked publish failed (transient errors: 429, 5xx, timeouts).")
     publish_retry_seconds: float = Field(default=30.0, gt=0, description="The first retry's wait; doubled "
                                          "after each try (with jitter), at most `publish_retry_max_seconds`.")
-    publish_retry_max_seconds: float = Field(default=3600.0, gt=0)
+    publish_retry_max_seconds: float = Field(default=900.0, gt=0, description="The longest wait between two tries. "
+                                             "All the waits of one post together must stay under 50 minutes "
+                                             "(`RETRY_SPAN_SECONDS`): Mastodon keeps an Idempotency-Key for one hour.")
     publish_lease_seconds: float = Field(default=300.0, gt=0, description="How long a worker holds a claimed post; "
                                          "a worker that died is replaced after this (the retry reuses the post's key).")
     worker_interval_seconds: float = Field(default=30.0, gt=0, description="The worker's pause between rounds.")
@@ -153,7 +160,20 @@ class Settings(BaseSettings):
             raise ValueError(
                 "ASSISTANT_EMBEDDING=openai needs OPENAI_API_KEY; set it or use ASSISTANT_EMBEDDING=local"
             )
+        span = self.publish_retry_span_seconds
+        if span > RETRY_SPAN_SECONDS:
+            raise ValueError(
+                f"the publishing retries of one post would span up to {span:.0f} s (ASSISTANT_PUBLISH_MAX_ATTEMPTS, "
+                "ASSISTANT_PUBLISH_RETRY_SECONDS, ASSISTANT_PUBLISH_RETRY_MAX_SECONDS); keep it under "
+                f"{RETRY_SPAN_SECONDS} s: Mastodon forgets a post's Idempotency-Key after an hour, and a retry after "
+                "that could post twice. Lower the attempts or the waits.")
         return self
+
+    @property
+    def publish_retry_span_seconds(self) -> float:
+        """The longest time between a post's first try and its last (every wait at its longest)."""
+        return sum(min(self.publish_retry_seconds * 2 ** (attempt - 1), self.publish_retry_max_seconds)
+                   for attempt in range(1, self.publish_max_attempts))
 
     @field_validator("public_url")
     @classmethod

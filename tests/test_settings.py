@@ -48,3 +48,15 @@ def test_chroma_server_unreachable_is_a_config_error(tmp_path):
     s = load_settings(home=tmp_path, chroma_host="127.0.0.1", chroma_port=9)  # nothing listens on port 9
     with pytest.raises(ConfigError, match="ASSISTANT_CHROMA_HOST"):
         Services(s, embedder=HashEmbedder()).store.client()
+
+
+def test_publishing_retries_stay_within_mastodons_idempotency_window(monkeypatch):
+    """Mastodon keeps an Idempotency-Key for an hour: waits that could span longer are refused at
+    start, naming the settings to lower; the defaults fit (30 s doubling to 900 s, 8 tries)."""
+    assert load_settings().publish_retry_span_seconds == 30 + 60 + 120 + 240 + 480 + 900 + 900
+    monkeypatch.setenv("ASSISTANT_PUBLISH_RETRY_MAX_SECONDS", "3600")
+    with pytest.raises(ConfigError, match="ASSISTANT_PUBLISH_RETRY_MAX_SECONDS") as err:
+        load_settings()
+    assert "3810 s" in str(err.value) and "Idempotency-Key" in str(err.value)
+    monkeypatch.setenv("ASSISTANT_PUBLISH_MAX_ATTEMPTS", "5")  # fewer tries: 30+60+120+240 s
+    assert load_settings().publish_retry_span_seconds == 450

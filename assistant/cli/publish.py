@@ -54,10 +54,11 @@ def worker(
     def show(report) -> None:
         if as_json:
             typer.echo(__import__("json").dumps(report.as_dict(), ensure_ascii=False, default=str))
-        elif report.outcomes or report.counts_read or report.errors:
+        elif report.outcomes or report.counts_read or report.errors or report.reconciled:
             counts = f", counts of {report.counts_posts} posts read" if report.counts_read else ""
+            late = f", {report.reconciled} live posts recorded on their items" if report.reconciled else ""
             typer.echo(f"{report.worker}: {report.published} published, {report.retried} to retry, "
-                       f"{report.failed} failed, {report.cancelled} cancelled{counts}"
+                       f"{report.failed} failed, {report.cancelled} cancelled{late}{counts}"
                        + "".join(f"\n  error: {e}" for e in report.errors))
 
     try:

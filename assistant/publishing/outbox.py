@@ -35,6 +35,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from assistant.accounts.schemas import Actor, Grant
+from assistant.db.models import Item
 from assistant.db.publishing import PublishConnection as C
 from assistant.db.publishing import PublishJob as J
 from assistant.errors import AssistantError, ConfigError, IllegalTransition, InvalidRequest
@@ -43,9 +44,9 @@ from assistant.publishing.connections import Connections, active_rows, auth_refu
 from assistant.publishing.posts import PostRequest, Published, PublishError, media_file
 
 log = logging.getLogger(__name__)
-PUBLISHABLE = frozenset({"approved", "scheduled", "publish_failed"})
-LIVE = frozenset({"pending", "claimed", "published"})
-MARK_TRIES = 3  # recording a live post on its item (each try its own transaction)  # a round that may still post (or did)
+PUBLISHABLE = frozenset({"approved", "scheduled", "publish_failed"})  # states that may take the `publish` move
+LIVE = frozenset({"pending", "claimed", "published"})  # a round that may still post (or did)
+MARK_TRIES = 3  # recording a live post on its item (each try its own transaction)
 
 
 @dataclass(frozen=True)
@@ -253,9 +254,11 @@ class Outbox:
                     log.warning("item %s is live on %s as %s; recording it failed, trying again", item.id,
                                 conn.network, done.remote_id, exc_info=True)
                     continue
-                # the row must say the post is live, or a retry would post again later
+                # the row must say the post is live, or a retry would post again later; a later
+                # round of the worker records it on the item (`reconcile`)
                 log.exception("item %s is live on %s as %s but the item could not be updated; the outbox row "
-                              "records it", item.id, conn.network, done.remote_id)
+                              "records it, and the worker's next round records it on the item", item.id,
+                              conn.network, done.remote_id)
                 self.queue.write(record)
                 raise
         log.info("item %s published to %s as %s (%s) by %s", item.id, conn.network, done.remote_id, done.url, worker)
@@ -321,6 +324,36 @@ class Outbox:
 
     def _job(self, job_id: int) -> JobPublic:
         return self.queue.read(lambda s: JobPublic.of(s.get(J, job_id)))
+
+    # --- reconciling ----------------------------------------------------------------------------
+
+    def unrecorded(self) -> list[JobPublic]:
+        """Rows that say their post is live while their item does not (recording it on the item
+        failed every try: the database was away longer). The item may still take the `publish` move."""
+        stmt = (select(J).join(Item, Item.id == J.item_id)
+                .where(J.state == "published", Item.state.in_(sorted(PUBLISHABLE)), Item.archived.is_(False)).order_by(J.id))
+        return [JobPublic.of(r) for r in self.queue.read(lambda s: s.scalars(stmt).all())]
+
+    def reconcile(self, worker: str) -> list[JobPublic]:
+        """Record on its item each live post the item does not know of yet (`unrecorded`), as its
+        publish would have: URL, time, response id and which worker published, with `reconciled` in
+        the audit. Nothing is sent to any network. Returns the rows recorded now."""
+        done = []
+        for job in self.unrecorded():
+            conn = self.connections.get(job.connection_id)
+            item = self.queue.get(job.item_id)
+            data = {"job": job.id, "key": job.key, "network": conn.network, "connection": conn.id,
+                    "remote_id": job.remote_id, "worker": job.published_by, "scheduled_by": job.scheduled_by,
+                    "scheduled_by_id": job.scheduled_by_id, "attempts": job.attempts, "reconciled_by": worker}
+            try:
+                self.queue.mark_published(item.id, by=worker_actor(worker, item.brand), url=job.url,
+                                          at=job.published_at, data=data)
+            except IllegalTransition:  # it moved meanwhile (published through another account, reopened)
+                continue
+            log.warning("item %s: its post on %s (%s) was live but not recorded on the item; recorded now", item.id,
+                        conn.network, job.remote_id)
+            done.append(job)
+        return done
 
     # --- publish now ----------------------------------------------------------------------------
 

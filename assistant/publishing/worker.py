@@ -41,6 +41,7 @@ class WorkerReport:
     failed: int = 0
     cancelled: int = 0
     waiting: int = 0
+    reconciled: int = 0  # live posts recorded on their items now (an earlier round could not)
     outcomes: list[dict[str, Any]] = field(default_factory=list)
     counts_read: bool = False
     counts_posts: int = 0  # posts whose counts were read
@@ -96,6 +97,14 @@ class Worker:
                 report.errors.append(f"publishing: {type(exc).__name__}: {exc}")
                 return
             done += 1
+
+    def reconcile(self, report: WorkerReport) -> None:
+        """Live posts whose items an earlier round could not update are recorded on them first."""
+        try:
+            report.reconciled = len(self.outbox.reconcile(self.name))
+        except Exception as exc:  # noqa: BLE001 - the database is away: the next round tries again
+            log.exception("%s: reconciling live posts with their items failed", self.name)
+            report.errors.append(f"reconciling: {type(exc).__name__}: {exc}")
 
     # --- counts ---------------------------------------------------------------------------------
 
@@ -159,6 +168,7 @@ class Worker:
     def run_once(self, *, counts: bool | None = None) -> WorkerReport:
         """Publish what is due; then read counts back if their time has come (`counts`: force it or not)."""
         report = WorkerReport(self.name)
+        self.reconcile(report)
         self.publish_due(report)
         if not self.stop.is_set() and (counts if counts is not None else self.counts_due()):
             try:

@@ -239,8 +239,37 @@ def test_a_post_that_went_live_is_recorded_even_if_the_item_cannot_be_updated(de
         desk.outbox.run(desk.outbox.claim(W)[0], W)
     [job] = desk.outbox.jobs(item_id=item.id)
     assert job.state == "published" and job.remote_id == "1"  # never posted a second time
+    assert desk.queue.get(item.id).state == "scheduled"  # the item did not hear of it
     desk.clock.advance(86400)
     assert desk.outbox.claim(W) == []
+    monkeypatch.undo()  # the database is back: the worker's next round records the post on its item
+
+    from assistant.publishing.worker import Worker
+
+    report = Worker(desk.outbox, name="worker:test:2", clock=desk.clock).run_once(counts=False)
+    assert report.reconciled == 1 and report.published == 0 and report.errors == []
+    view = desk.queue.get(item.id)
+    assert view.state == "published" and view.published_url == "https://social.example/@brand/1"
+    event = view.audit[-1]
+    assert event.action == "publish" and event.actor == "worker:test:2"
+    assert event.data["worker"] == W and event.data["reconciled_by"] == "worker:test:2"
+    assert event.data["remote_id"] == "1" and event.data["key"] == job.key
+    assert desk.net.calls == [("publish", job.key)]  # nothing was sent again
+    again = Worker(desk.outbox, name="worker:test:2", clock=desk.clock).run_once(counts=False)
+    assert again.reconciled == 0  # once recorded, nothing is left to reconcile
+
+
+def test_reconciling_leaves_an_item_that_moved_on(desk, monkeypatch):
+    """A live post whose item was archived meanwhile is not forced onto it."""
+    item = scheduled_item(desk)
+    desk.clock.advance(3600)
+    monkeypatch.setattr(desk.queue, "mark_published", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("away")))
+    with pytest.raises(RuntimeError):
+        desk.outbox.run(desk.outbox.claim(W)[0], W)
+    monkeypatch.undo()
+    desk.queue.archive(item.id, by="Ada")
+    assert desk.outbox.unrecorded() == [] and desk.outbox.reconcile(W) == []
+    assert desk.queue.get(item.id).state == "scheduled" and desk.queue.get(item.id).archived
 
 
 def test_concurrent_claims_never_share_a_row(db_url, net):
