@@ -223,12 +223,12 @@ class Services:
 
     @cached_property
     def desk(self) -> Desk:
-        """Drafting sessions, in the same database as the queue."""
+        """Drafting sessions, in the same database as the queue (a card's media: from the brands' libraries)."""
         from datetime import timedelta
 
         from assistant.desk import Desk
 
-        return Desk(self.review, stale=timedelta(seconds=self.settings.job_stale_seconds))
+        return Desk(self.review, stale=timedelta(seconds=self.settings.job_stale_seconds), media=self.media)
 
     @cached_property
     def jobs(self) -> Jobs:

@@ -12,6 +12,13 @@ from assistant.cli import common
 from assistant.cli.common import fail, print_json
 from assistant.errors import AssistantError
 
+MediaIds = Annotated[Optional[list[int]], typer.Option(
+    "--media", help="With --queue: a media id of the brand's library (`assistant media list BRAND`), attached to "
+                    "every queued draft in the order given (repeatable).")]
+AltTexts = Annotated[Optional[list[str]], typer.Option(
+    "--alt", help="Alt text of the n-th --media (repeatable, same order; without it: the file's own alt text, "
+                  "else a proposal to confirm).")]
+
 
 def draft(
     brand: Annotated[str, typer.Argument(help="Brand slug.")],
@@ -29,11 +36,14 @@ def draft(
     by: Annotated[Optional[str], typer.Option("--by", help="Your username (a user with a drafting role on the brand), recorded in the review queue.")] = None,
     keep_incomplete: Annotated[bool, typer.Option("--keep-incomplete", help="With --queue: keep a cut-off or "
                                                   "empty answer as a draft (never sent to review).")] = False,
+    media: MediaIds = None,
+    alt: AltTexts = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Draft posts for one or more platforms; streams to the terminal, or prints JSON."""
     if queue and not (by or "").strip():
         fail("--queue needs --by NAME (who puts the drafts in the review queue)", 2)
+    chosen = _media_options(media or [], alt or [], queue=queue)
     from pydantic import ValidationError
 
     from assistant.drafting.schemas import DraftRequest
@@ -48,6 +58,7 @@ def draft(
         svc = common.services(provider=provider) if provider else common.services()
         # --by names a user with a drafting role on the brand: checked before anything is generated
         actor = svc.review.actor(by) if queue else None
+        _check_media(svc, brand, chosen)  # before anything is generated as well
         # who asks: --by, else the operator of the machine (a refusal by the brand's policy names them)
         asker = actor or operator(getpass.getuser())
         svc.knowledge.index_brand(svc.brand(brand), by=asker)  # no-op when the index is fresh
@@ -59,7 +70,7 @@ def draft(
         for event in drafter.stream(request):
             if event.kind == "done":
                 drafts.append(_finished(svc, event.draft, queue=queue, by=actor or by, lang=ui_language, as_json=as_json,
-                                        keep_incomplete=keep_incomplete))
+                                        keep_incomplete=keep_incomplete, media=chosen))
             elif not as_json and event.kind == "start":
                 typer.echo(f"\n--- {event.platform} · variant {event.variant} ---")
             elif not as_json and event.kind == "token":
@@ -69,6 +80,35 @@ def draft(
     if as_json:
         print_json(drafts)
     _fail_if_incomplete(drafts, queue=queue, keep_incomplete=keep_incomplete)
+
+
+def _media_options(media: list[int], alts: list[str], *, queue: bool) -> list[Any]:
+    """--media and --alt as the card's media: a usage error (exit 2) when they do not fit."""
+    from assistant.desk import DraftMedia
+
+    if media and not queue:
+        fail("--media attaches files to queued drafts: add --queue --by NAME", 2)
+    if alts and len(alts) > len(media):
+        fail(f"{len(alts)} --alt for {len(media)} --media: give at most one alt text per file, in the same order", 2)
+    if len(set(media)) != len(media):
+        fail("the same --media id is given twice: give each file once", 2)
+    texts = [a.strip() or None for a in alts] + [None] * (len(media) - len(alts))
+    return [DraftMedia(media_id=m, alt=a) for m, a in zip(media, texts)]
+
+
+def _check_media(svc: Any, brand: str, chosen: list[Any]) -> None:
+    """Each --media is a file of the brand's library (exit 2 naming the command that lists them)."""
+    from assistant.media import MediaError
+
+    for m in chosen:
+        try:
+            found = svc.media.get(m.media_id)
+        except MediaError:
+            found = None
+        if found is None or found.brand != brand:
+            where = "" if found is None else f" (it is a file of {found.brand})"
+            fail(f"--media {m.media_id}: no such media in the library of {brand}{where}; "
+                 f"`assistant media list {brand}` shows the ids", 2)
 
 
 def _failed(exc: AssistantError, drafts: list[dict], *, queue: bool, as_json: bool) -> NoReturn:
@@ -94,15 +134,21 @@ def _fail_if_incomplete(drafts: list[dict], *, queue: bool, keep_incomplete: boo
         raise typer.Exit(1)
 
 
-def _finished(svc, d, *, queue: bool, by: Any, lang: str, as_json: bool, keep_incomplete: bool) -> dict:
-    """One finished draft: queued if asked, printed (text mode), and its JSON form."""
+def _finished(svc, d, *, queue: bool, by: Any, lang: str, as_json: bool, keep_incomplete: bool,
+              media: list[Any]) -> dict:
+    """One finished draft: queued (with its media) if asked, printed (text mode), and its JSON form."""
+    from assistant.desk.sending import attach_missing
+
     out = d.public() | {"violations": [v.rendered(lang) for v in d.violations],
                         "incomplete_message": d.incomplete_message(lang)}
     if queue and (d.complete or keep_incomplete):
         item = svc.review.add_draft(d, by=by, submit=d.complete, keep_incomplete=keep_incomplete)
         out["queue_item"] = item.id
+        attached = attach_missing(svc.attachments, item.id, media, by=by) if media else []
+        out["media"] = [a.media_id for a in attached]
         if not as_json:
-            typer.echo(f"  queued as item {item.id} ({item.state})", err=True)
+            typer.echo(f"  queued as item {item.id} ({item.state})"
+                       + (f" with media {', '.join(str(i) for i in out['media'])}" if attached else ""), err=True)
     if as_json:
         return out
     if d.repaired:

@@ -351,7 +351,7 @@ class DeskTurn(Base):
 
 class DeskDraft(Base):
     """A draft as it streams (`text` grows), then whole (`draft`: the `Draft` as JSON); the
-    user's card edits and whether it went to review."""
+    user's card edits, the media chosen on the card and whether it went to review."""
 
     __tablename__ = "desk_drafts"
 
@@ -369,5 +369,8 @@ class DeskDraft(Base):
     sent_item_id: Mapped[int | None] = mapped_column(ForeignKey("review_items.id"))
     discarded_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+    # The media chosen on the card, in order: [{"media_id": int, "alt": str | None}] (None: the
+    # library file's own alt text, else a proposal); attached to the review item when it is sent.
+    media: Mapped[list[Any] | None] = mapped_column(default=list)
 
     __table_args__ = (Index("ix_desk_drafts_turn", "turn_id", "id"),)

@@ -8,8 +8,8 @@ interrupted, keeps what it streamed, and can be resumed.
 """
 
 from assistant.desk.jobs import Jobs
-from assistant.desk.schemas import DeskOptions, DeskSessionView, SessionSummary, StreamedDraft, Turn
+from assistant.desk.schemas import DeskOptions, DeskSessionView, DraftMedia, SessionSummary, StreamedDraft, Turn
 from assistant.desk.store import Desk, DeskBusy, DeskNotFound
 
-__all__ = ["Desk", "DeskBusy", "DeskNotFound", "DeskOptions", "DeskSessionView", "Jobs", "SessionSummary",
-           "StreamedDraft", "Turn"]
+__all__ = ["Desk", "DeskBusy", "DeskNotFound", "DeskOptions", "DeskSessionView", "DraftMedia", "Jobs",
+           "SessionSummary", "StreamedDraft", "Turn"]

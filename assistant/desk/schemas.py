@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.drafting.schemas import Draft
 
@@ -24,6 +24,19 @@ class DeskOptions(BaseModel):
     cta: str = ""
 
 
+MAX_MEDIA = 20  # files chosen on one card: above any platform's carousel (the media rules check those)
+
+
+class DraftMedia(BaseModel):
+    """A file of the brand's library chosen on a card, in the card's order. `alt`: the alt text
+    typed on the card; None: the file's own alt text (typed at upload), else a proposal."""
+
+    model_config = ConfigDict(frozen=True)
+
+    media_id: int
+    alt: str | None = None
+
+
 class StreamedDraft(BaseModel):
     id: int
     turn_id: int
@@ -37,6 +50,7 @@ class StreamedDraft(BaseModel):
     edited_at: datetime | None = None
     sent_item_id: int | None = None
     discarded: bool = False
+    media: list[DraftMedia] = Field(default_factory=list)  # attached to the review item when sent
 
     @property
     def current_text(self) -> str:

@@ -7,9 +7,9 @@ The job runner (`jobs.py`) writes through the `writer_*` methods, which take row
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -18,9 +18,13 @@ from assistant.accounts.permissions import require
 from assistant.accounts.schemas import Actor
 from assistant.db.engine import Database, utcnow
 from assistant.db.models import DeskDraft, DeskSession, DeskTurn
-from assistant.desk.schemas import DeskOptions, DeskSessionView, SessionSummary, StreamedDraft, Turn
+from assistant.desk.schemas import (MAX_MEDIA, DeskOptions, DeskSessionView, DraftMedia, SessionSummary,
+                                    StreamedDraft, Turn)
 from assistant.drafting.schemas import Draft
 from assistant.errors import AssistantError, InvalidRequest
+
+if TYPE_CHECKING:
+    from assistant.media import MediaLibrary
 
 STALE = timedelta(seconds=20)  # no heartbeat for this long: the process running the job is gone
 TITLE = 140
@@ -35,10 +39,12 @@ class DeskBusy(AssistantError):
 
 
 class Desk:
-    def __init__(self, db: Database, *, clock: Callable[[], datetime] = utcnow, stale: timedelta = STALE) -> None:
+    def __init__(self, db: Database, *, clock: Callable[[], datetime] = utcnow, stale: timedelta = STALE,
+                 media: MediaLibrary | None = None) -> None:
         self.db = db
         self.clock = clock
         self.stale = stale
+        self.media = media  # the brands' libraries: the files a card may take (`set_media`)
 
     # --- sessions -------------------------------------------------------------------------------
 
@@ -128,6 +134,44 @@ class Desk:
 
     def discard(self, actor: Actor, draft_row: int) -> None:
         self._card(actor, draft_row, lambda s, d: setattr(d, "discarded_at", self.clock()))
+
+    def set_media(self, actor: Actor, draft_row: int, items: Sequence[DraftMedia]) -> list[DraftMedia]:
+        """The card's media, in order, replacing those it had (empty: none): files of the session's
+        brand, each once, at most `MAX_MEDIA`, each with the alt text typed on the card (None: the
+        file's own). Only the card's owner; a card sent to review is refused (its item has them)."""
+        from assistant.media import MediaError
+        from assistant.media.attachments import MAX_ALT
+
+        chosen = [DraftMedia(media_id=int(m.media_id), alt=_alt(m.alt, MAX_ALT)) for m in items]
+        ids = [m.media_id for m in chosen]
+        if len(set(ids)) != len(ids):
+            raise MediaError("the same media id is given twice: choose each file once", code="media_twice")
+        if len(ids) > MAX_MEDIA:
+            raise MediaError(f"{len(ids)} media on one draft: choose at most {MAX_MEDIA}",
+                             code="desk_media_too_many", n=len(ids), max=MAX_MEDIA)
+        if self.media is None:
+            raise InvalidRequest("this desk has no media library: build it with Desk(..., media=MediaLibrary(...))")
+        brands = {i: self.media.get(i).brand for i in ids}  # an unknown id: `media_unknown`
+
+        def change(s: Session, d: DeskDraft) -> None:
+            session = s.get(DeskSession, s.get(DeskTurn, d.turn_id).session_id)
+            if d.sent_item_id is not None:
+                raise MediaError(f"draft {d.id} is already in review as item {d.sent_item_id}: change its media "
+                                 "there (the review page's Media tab, or `assistant queue attach`)",
+                                 code="desk_media_sent", item=d.sent_item_id)
+            for media_id, brand in brands.items():
+                if brand != session.brand:
+                    raise MediaError(f"media {media_id} belongs to brand {brand}, this draft to {session.brand}: "
+                                     f"upload the file to {session.brand} (`assistant media add {session.brand} FILE`)",
+                                     code="desk_media_wrong_brand", id=media_id, media_brand=brand,
+                                     brand=session.brand)
+            d.media = [m.model_dump() for m in chosen]
+        self._card(actor, draft_row, change)
+        return chosen
+
+    def card(self, actor: Actor, draft_row: int) -> StreamedDraft:
+        """One card as it stands now (only its owner's)."""
+        return self.db.read(lambda s: _draft(self._row(s, actor, draft_row)))
 
     def mark_sent(self, actor: Actor, draft_row: int, item_id: int) -> None:
         self._card(actor, draft_row, lambda s, d: setattr(d, "sent_item_id", item_id))
@@ -297,13 +341,17 @@ class Desk:
             row.updated_at = self.clock()
         self.db.write(txn)
 
+    def _row(self, s: Session, actor: Actor, draft_row: int) -> DeskDraft:
+        d = s.get(DeskDraft, draft_row)
+        turn = s.get(DeskTurn, d.turn_id) if d is not None else None
+        if d is None or turn is None:
+            raise DeskNotFound(f"no draft {draft_row} on the desk")
+        self._own(s, actor, turn.session_id)
+        return d
+
     def _card(self, actor: Actor, draft_row: int, fn: Callable[[Session, DeskDraft], None]) -> None:
         def txn(s: Session) -> None:
-            d = s.get(DeskDraft, draft_row)
-            turn = s.get(DeskTurn, d.turn_id) if d is not None else None
-            if d is None or turn is None:
-                raise DeskNotFound(f"no draft {draft_row} on the desk")
-            self._own(s, actor, turn.session_id)
+            d = self._row(s, actor, draft_row)
             fn(s, d)
             d.updated_at = self.clock()
         self.db.write(txn)
@@ -320,4 +368,16 @@ def _draft(d: DeskDraft) -> StreamedDraft:
                          text=d.text, repairing=d.repairing,
                          draft=Draft.model_validate(d.draft) if d.draft else None,
                          edited_text=d.edited_text, edited_at=d.edited_at, sent_item_id=d.sent_item_id,
-                         discarded=d.discarded_at is not None)
+                         discarded=d.discarded_at is not None,
+                         media=[DraftMedia.model_validate(m) for m in d.media or []])
+
+
+def _alt(text: str | None, limit: int) -> str | None:
+    """The alt text typed on a card, trimmed (empty: none)."""
+    from assistant.media import MediaError
+
+    text = (text or "").strip()
+    if len(text) > limit:
+        raise MediaError(f"alt text of {len(text)} characters: write at most {limit} (platforms take less: "
+                         "1,500 on Mastodon)", code="media_alt_huge", n=len(text), max=limit)
+    return text or None

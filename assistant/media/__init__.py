@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.media.attachments import Attachments
+from assistant.media.attachments import Attachments, preview
 from assistant.media.errors import MediaError
 from assistant.media.library import MediaLibrary
-from assistant.media.schemas import Attachment, MediaPublic
+from assistant.media.schemas import Attachment, MediaPublic, PlannedAttachment
 
 
 def attachments(item_id: int, *, services: Any) -> list[Attachment]:
@@ -22,4 +22,5 @@ def attachments(item_id: int, *, services: Any) -> list[Attachment]:
     return services.attachments.list(item_id)
 
 
-__all__ = ["Attachment", "Attachments", "MediaError", "MediaLibrary", "MediaPublic", "attachments"]
+__all__ = ["Attachment", "Attachments", "MediaError", "MediaLibrary", "MediaPublic", "PlannedAttachment", "attachments",
+           "preview"]

@@ -40,3 +40,15 @@ def propose(filename: str, brief: str, language: str) -> str | None:
     if name or about:
         return t("media.alt_proposal_short", lang, subject=name or about)
     return None
+
+
+def first(typed: str | None, uploaded: str | None, filename: str, brief: str,
+          language: str) -> tuple[str | None, str | None]:
+    """The alt text a file starts with where it is attached, and its source: the text typed for
+    this post (`human`), else the one typed at upload (`human`), else a proposal from the file
+    name and the brief (`proposal`), else none (None, None)."""
+    text = typed or uploaded
+    if text:
+        return text, "human"
+    proposed = propose(filename, brief, language)
+    return (proposed, "proposal") if proposed else (None, None)

@@ -25,7 +25,7 @@ from assistant.db.models import Item
 from assistant.media import alt
 from assistant.media.errors import MediaError
 from assistant.media.library import MediaLibrary
-from assistant.media.schemas import Attachment
+from assistant.media.schemas import Attachment, FileFacts, MediaPublic, PlannedAttachment
 from assistant.platforms.media import check_media
 from assistant.platforms.checks import Violation
 from assistant.review.schemas import ItemPublic
@@ -77,12 +77,8 @@ class Attachments:
                 if media_id in present:
                     raise MediaError(f"media {media_id} is already attached to item {item.id}",
                                      code="media_already_attached", id=media_id, item=item.id)
-                if text is None and media.alt_text:  # typed at upload by a person
-                    text = media.alt_text
-                source = "human" if text else None
-                if text is None:
-                    text = alt.propose(media.original_name, item.brief, item.language)
-                    source = "proposal" if text else None
+                # typed here, else at upload (both by a person), else a proposal to confirm
+                text, source = alt.first(text, media.alt_text, media.original_name, item.brief, item.language)
                 s.add(MediaAttachment(item_id=item.id, media_id=media_id, position=start + offset, alt_text=text,
                                       alt_source=source, updated_by=actor.label, updated_by_id=actor.user_id,
                                       updated_at=self.clock()))
@@ -199,6 +195,20 @@ class Attachments:
                                   original_name=media.original_name, alt_text=link.alt_text,
                                   alt_source=link.alt_source, updated_by=link.updated_by, updated_at=link.updated_at))
         return out
+
+
+def preview(files: Sequence[MediaPublic], alt_texts: Sequence[str | None], *, brief: str,
+            language: str) -> list[PlannedAttachment]:
+    """Files of a library as they would be attached, in this order, with the alt text `attach`
+    would give them (`alt_texts[i]` typed for `files[i]`, else the upload's, else a proposal):
+    what `check_media` reads, before there is a review item (a card on the drafting desk)."""
+    texts = [_clean_alt(a) for a in alt_texts] + [None] * max(0, len(files) - len(alt_texts))
+    out = []
+    for position, (m, typed) in enumerate(zip(files, texts)):
+        text, source = alt.first(typed, m.alt_text, m.original_name, brief, language)
+        out.append(PlannedAttachment(**m.model_dump(include=set(FileFacts.model_fields)), media_id=m.id,
+                                     position=position, alt_text=text, alt_source=source))
+    return out
 
 
 def _renumber(s: Session, rows: list[MediaAttachment]) -> None:

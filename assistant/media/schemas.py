@@ -1,5 +1,6 @@
-"""What leaves the media package: a file of a brand's library (`MediaPublic`) and a file attached
-to a review item (`Attachment`, what publishing and the pages read)."""
+"""What leaves the media package: a file of a brand's library (`MediaPublic`), a file attached
+to a review item (`Attachment`, what publishing and the pages read) and a file as it would be
+attached (`PlannedAttachment`: a draft's media before it is sent to review)."""
 
 from __future__ import annotations
 
@@ -54,3 +55,13 @@ class Attachment(FileFacts):
     alt_source: AltSource | None
     updated_by: str
     updated_at: datetime
+
+
+class PlannedAttachment(FileFacts):
+    """A library file as it would be attached (`attachments.preview`), in the post's order, with
+    the alt text it would start with: enough for the media rules (`platforms.media.check_media`)."""
+
+    media_id: int
+    position: int
+    alt_text: str | None
+    alt_source: AltSource | None

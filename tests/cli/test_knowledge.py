@@ -232,6 +232,40 @@ def test_draft_into_the_queue(cli_env):
     assert code == 2 and "--by" in err
 
 
+def test_draft_into_the_queue_with_media_in_order(cli_env, hash_embedder):
+    from assistant.services import Services
+    from assistant.settings import load_settings
+    from tests.media.helpers import png
+
+    svc = Services(load_settings(), embedder=hash_embedder)
+    first = svc.media.add("bottega-pasubio", png(color=(1, 2, 3)), by="giulia", name="IMG_1_gomitoli.png").id
+    second = svc.media.add("bottega-pasubio", png(color=(4, 5, 6)), by="giulia", name="banco.png",
+                           alt="Il banco della bottega").id
+    theirs = svc.media.add("paycairn", png(color=(7, 8, 9)), by="giulia", name="p.png").id
+    base = ["draft", "bottega-pasubio", "-p", "mastodon", "-b", "Filò del giovedì", "--provider", "fake"]
+    for media, said in ((["--media", "4242"], "--media 4242"), (["--media", str(theirs)], "a file of paycairn")):
+        code, out, err = run(*base, "--queue", "--by", "Giulia", *media, "--json")
+        assert code == 2 and said in err and "assistant media list bottega-pasubio" in err, err
+        assert out == ""  # refused before anything was generated or queued
+    code, _, err = run(*base, "--media", str(first))
+    assert code == 2 and "--queue" in err
+    code, _, err = run(*base, "--queue", "--by", "Giulia", "--media", str(first), "--alt", "a", "--alt", "b")
+    assert code == 2 and "2 --alt for 1 --media" in err
+    assert svc.review.list().total == 0
+    code, out, err = run(*base, "-n", "2", "--queue", "--by", "Giulia", "--media", str(second), "--media", str(first),
+                         "--alt", "Due gomitoli sul banco", "--json")
+    assert code == 0, err
+    drafts = json.loads(out)
+    assert [d["media"] for d in drafts] == [[second, first], [second, first]]
+    # every queued draft has them, in order: --alt is the first file's (over its upload alt), the second's a proposal
+    for d in drafts:
+        attached = svc.attachments.list(d["queue_item"])
+        assert [(a.media_id, a.alt_text, a.alt_source) for a in attached] == [
+            (second, "Due gomitoli sul banco", "human"), (first, "Immagine: gomitoli. Filò del giovedì", "proposal")]
+    code, _, err = run(*base, "--queue", "--by", "Giulia", "--media", str(first))
+    assert code == 0 and f"with media {first}" in err
+
+
 def test_a_failure_after_the_first_variant_reports_what_was_created(cli_env, monkeypatch, hash_embedder):
     """Two variants; the second fails: --json still prints the queued first one, with the error."""
     import assistant.cli.common as cli

@@ -26,13 +26,13 @@ def test_upgrade_from_empty_then_noop(db_url):
     try:
         assert current_revision(engine) is None
         assert upgrade(engine) is True
-        assert current_revision(engine) == head_revision() == "0009_publishing"
+        assert current_revision(engine) == head_revision() == "0010_desk_media"
         assert TABLES <= set(inspect(engine).get_table_names())
         assert upgrade(engine) is False  # second run: nothing to do
         # the plain `alembic upgrade head` path (env.py with a URL) is a no-op as well, twice
         command.upgrade(alembic_config(url=db_url), "head")
         command.upgrade(alembic_config(url=db_url), "head")
-        assert current_revision(engine) == "0009_publishing"
+        assert current_revision(engine) == "0010_desk_media"
         with engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
             # the models describe exactly what the migrations built

@@ -1,6 +1,7 @@
 """Draft page: a chat-style desk over the user's drafting sessions (assistant.desk). A brief in,
 drafts out (one card per platform x variant, with preview, checks and sources); follow-ups refine
-the chosen draft; any card can be edited and sent to review.
+the chosen draft; any card can be edited, given media from the brand's library and sent to review
+(with its media).
 
 Nothing here lives only in the browser tab: the session, the form's options, every streamed
 draft and every card edit are in the database, written by a job that runs on the server. A
@@ -15,12 +16,14 @@ from pydantic import ValidationError
 from assistant import platforms
 from assistant.accounts import can
 from assistant.desk import DeskOptions, DeskSessionView, StreamedDraft, Turn
+from assistant.desk.sending import send_to_review
 from assistant.drafting.schemas import GOALS, LANGUAGE_NAMES, MAX_BRIEF, MIN_BRIEF, DraftRequest
 from assistant.errors import AssistantError
 from assistant.text.urls import safe_link
 from assistant.web import cards
 from assistant.web.common import (brand_slug, lang, md, reviewer, say, services, show_violations, shown_errors, t,
                                   when)
+from assistant.web.draft_media import card_media
 from assistant.web.voice import voice_line
 
 POLL_SECONDS = 0.7
@@ -116,6 +119,7 @@ def card_view(card: StreamedDraft) -> None:
         if edited_now:
             st.caption(t("draft.checked_edit"))
         show_violations(violations)
+        card_media(card, actor, profile)  # its media, and their violations beside the text's
         cards.sources(d)
         st.text_area(t("draft.edit"), key=key, height=140, on_change=save_edit, args=(card,))
         if card.edited_at is not None or edited_now:
@@ -133,10 +137,8 @@ def card_actions(card: StreamedDraft, text: str) -> None:
         c2.success(t("draft.kept_incomplete" if not d.complete else "draft.sent", id=card.sent_item_id))
     elif c2.button(t("draft.send_to_review" if d.complete else "draft.keep_incomplete"), key=f"send-{card.id}",
                    type="primary" if d.complete else "secondary", width="stretch"):
-        with shown_errors():
-            item = svc.review.add_draft(d, by=actor, submit=d.complete, keep_incomplete=not d.complete,
-                                        edited_text=text if text != d.text else None)
-            desk.mark_sent(actor, card.id, item.id)
+        with shown_errors():  # the draft, then its media (once, also when sent again after a failure)
+            send_to_review(svc.review, svc.attachments, desk, actor, card, text)
             st.rerun()
     if card.sent_item_id is None and c3.button(t("draft.discard"), key=f"discard-{card.id}", width="stretch"):
         desk.discard(actor, card.id)
