@@ -866,6 +866,7 @@ STRINGS: dict[str, str] = {
     'error.desk_media_too_many': '{n} media on one draft: choose at most {max}.',
     'error.desk_media_wrong_brand': 'Media {id} belongs to brand {media_brand}, this draft to {brand}: upload the file to {brand} first.',
     'error.desk_media_sent': 'This draft is already in review as item {item}: change its media there (the Media tab of the review page).',
+    'media.pick_placeholder': 'Choose one or more files',
     'media.alt_proposal': 'Image: {subject}. {brief}',
     'media.alt_proposal_short': 'Image: {subject}',
     'media.cli.added': 'media {id} on {brand}: {name} ({kind}, {mime}, {size} bytes{dims})',

@@ -121,6 +121,7 @@ def _attach_more(item: ItemView, attached: list[Attachment], who: Actor, base: i
     st.markdown(f"**{t('media.attach_title')}**")
     if free:
         pick = st.multiselect(t("media.attach_pick"), list(free), key=f"att_pick_{item.id}",
+                              placeholder=t("media.pick_placeholder"),
                               format_func=lambda i: f"#{i} · {free[i].original_name}")
         if st.button(t("media.attach"), key=f"att_add_{item.id}", disabled=not pick):
             _run(item, base, lambda v: svc.attachments.attach(item.id, pick, by=who, base_version=v),

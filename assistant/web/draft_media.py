@@ -112,11 +112,12 @@ def card_media(card: StreamedDraft, who: Actor, profile: BrandProfile) -> None:
     refused = st.session_state.get(ERROR, {}).pop(card.id, None)
     if refused:
         st.error(refused, icon="⚠️")
-    with st.expander(t("draft.media", n=len(files))):
+    with st.expander(t("draft.media", n=len(files)), key=f"dm-open-{card.id}"):  # stays open as its count changes
         if not library:
             st.caption(t("draft.media_empty"))
             return
         st.multiselect(t("draft.media_pick"), list(library), key=_pick_key(card),
+                       placeholder=t("media.pick_placeholder"),
                        format_func=lambda i: f"#{i} · {library[i].original_name}", max_selections=MAX_MEDIA,
                        on_change=_save, args=(card, who, library))
         st.caption(t("draft.media_help"))

@@ -149,7 +149,8 @@ def test_main_flow_in_chromium(app_url, tmp_path):
         expect(page.get_by_role("heading", name="Coda di revisione")).to_be_visible()
         expect(page.get_by_text("Elementi: 1")).to_be_visible()
         page.screenshot(path=str(ARTIFACTS / "03-review.png"), full_page=True)
-        page.get_by_role("tab", name="Decidi").click()
+        page.get_by_role("tab", name="Decidi").click()  # the review page reruns to remember the tab
+        idle(page)
         page.get_by_role("button", name="Approva").click()
         expect(page.get_by_text(re.compile(r"^dal cliente · testo v\d"))).to_be_visible()  # the client's turn
         idle(page)
@@ -177,7 +178,8 @@ def test_main_flow_in_chromium(app_url, tmp_path):
 
         page.reload()
         expect(page.get_by_text(re.compile(r"^approvato · testo v\d"))).to_be_visible()
-        page.get_by_role("tab", name="Storico").click()
+        page.get_by_role("tab", name="Storico").click()  # the review page reruns to remember the tab
+        idle(page)
         # the history table is a canvas grid: its cells are in the page, drawn rather than laid out
         expect(page.get_by_text("approvato dal cliente").first).to_be_attached()
         expect(page.get_by_text("Carla Cliente <carla@cliente.it> (client link #1)").first).to_be_attached()
@@ -353,17 +355,20 @@ def test_foreign_text_loads_nothing_in_chromium(payload_app_url, pixel, tmp_path
         page.get_by_role("link", name="Revisione").click()
         expect(page.get_by_role("heading", name="Coda di revisione")).to_be_visible()
         expect(page.get_by_text("Elementi: 1")).to_be_visible()
-        page.get_by_role("tab", name=re.compile(r"^Commenti")).click()
+        page.get_by_role("tab", name=re.compile(r"^Commenti")).click()  # the review page reruns to remember the tab
+        idle(page)
         comment = page.get_by_label("Aggiungi un commento")
         comment.fill(f"Da rivedere {payloads(base, 'comment')}")
         comment.press("Control+Enter")  # a text area's value reaches the app on Ctrl+Enter (or blur)
         expect(page.get_by_role("button", name="Commenta")).to_be_enabled()
         page.get_by_role("button", name="Commenta").click()
         expect(page.get_by_role("tab", name="Commenti (1)")).to_be_visible()
-        page.get_by_role("tab", name=re.compile(r"^Commenti")).click()
+        page.get_by_role("tab", name=re.compile(r"^Commenti")).click()  # the review page reruns to remember the tab
+        idle(page)
         expect(page.get_by_text("Da rivedere").first).to_be_visible()
         settle("review-comments")
-        page.get_by_role("tab", name="Storico").click()
+        page.get_by_role("tab", name="Storico").click()  # the review page reruns to remember the tab
+        idle(page)
         page.get_by_text(re.compile(r"^\d+ revision[ei]$")).first.click()
         settle("review-history")
 

@@ -1,7 +1,8 @@
 """The drafting desk in Chromium: a reload and a second tab mid-draft show the same session still
 streaming; a card edit is saved while typing (no blur, no button) and survives a reload, with its
 checks run again; the app process killed mid-draft (SIGKILL) and a new one started: the job is
-shown interrupted with what it had written, and resumes."""
+shown interrupted with what it had written, and resumes; media picked on a card stay with it
+through a reload and go to review in order."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import os
 import re
 import signal
 
-from tests.web.test_browser import ARTIFACTS, _chromium, add_user, pytestmark, running_app, sign_in  # noqa: F401
+from tests.web.test_browser import ARTIFACTS, _chromium, add_user, idle, pytestmark, running_app, sign_in  # noqa: F401
 
 BRIEF = "Laboratorio di rammendo sabato in bottega: portate i maglioni bucati"
 SLOW = {"ASSISTANT_FAKE_DELAY": "0.12", "ASSISTANT_JOB_STALE_SECONDS": "3"}
@@ -134,11 +135,66 @@ def test_the_english_desk_in_chromium_errors_a_reload_live_checks_and_the_histor
         page.get_by_role("button", name="Send to review").first.click()
         expect(page.get_by_text("In review: item #1")).to_be_visible()
         page.get_by_role("link", name="Review").click()
-        page.get_by_role("tab", name="Decide").click()
+        page.get_by_role("tab", name="Decide").click()  # the review page reruns to remember the tab
+        idle(page)
         page.get_by_role("button", name="Approve").click()
         expect(page.get_by_text(re.compile(r"^approved · text v\d"))).to_be_visible()
-        page.get_by_role("tab", name="History").click()
+        page.get_by_role("tab", name="History").click()  # the review page reruns to remember the tab
+        idle(page)
         expect(page.get_by_text("approved", exact=True).first).to_be_attached()
         expect(page.get_by_text(re.compile(r"\(Europe/Rome\)$")).first).to_be_attached()
         page.screenshot(path=str(ARTIFACTS / "14-history-english.png"), full_page=True)
         browser.close()
+
+
+def test_media_picked_on_a_card_stay_open_survive_a_reload_and_go_to_review_in_order(tmp_path, brands_dir):
+    """Two files of the brand's library picked on an Instagram card, in the post's order: the panel
+    stays open while its count changes, the pick is in the database (a reload shows it), and
+    sending the card gives the review item both files in that order."""
+    import io
+
+    from playwright.sync_api import expect, sync_playwright
+    from PIL import Image
+
+    from assistant.services import Services
+    from assistant.settings import load_settings
+
+    add_user(tmp_path, brands_dir)
+    svc = Services(load_settings(home=tmp_path / "home", brands_dir=brands_dir, embedding="fake", provider="fake"))
+    for name, colour, alt in (("vetrina.png", (60, 120, 160), "La vetrina con i gomitoli"),
+                              ("IMG_2031_maglioni-sul-banco.png", (180, 90, 60), None)):
+        buf = io.BytesIO()
+        Image.new("RGB", (1080, 1350), colour).save(buf, "PNG")
+        svc.media.add("bottega-pasubio", buf.getvalue(), by="giulia", name=name, alt=alt)
+    with running_app(tmp_path, brands_dir) as url, sync_playwright() as pw:
+        browser = _chromium(pw)
+        page = browser.new_page(locale="it-IT", viewport={"width": 1400, "height": 1600})
+        page.set_default_timeout(60_000)
+        sign_in(page, url)
+        start_brief(page)
+        expect(page.get_by_text("Scritta da fake-echo-1 (fake)").first).to_be_visible()
+        expect(page.get_by_text("Instagram richiede un'immagine o un video: allegane almeno uno.")).to_be_visible()
+        idle(page)
+        page.get_by_text(re.compile(r"^Media \(0\)$")).first.click()
+        picker = page.get_by_role("combobox", name="File dalla libreria del brand, nell’ordine del post").first
+        for name in ("vetrina", "maglioni"):
+            picker.click()
+            page.keyboard.type(name)
+            page.keyboard.press("Enter")
+            page.keyboard.press("Escape")  # the list closes, and its search with it
+            idle(page)
+        expect(page.get_by_role("textbox", name="Testo alternativo del file 2")).to_be_visible()  # still open at "Media (2)"
+        expect(page.get_by_role("textbox", name="Testo alternativo del file 1")).to_have_value("La vetrina con i gomitoli")
+        expect(page.get_by_text("Instagram richiede un'immagine o un video: allegane almeno uno.")).to_have_count(0)
+        page.screenshot(path=str(ARTIFACTS / "12-desk-card-media.png"), full_page=True)
+        page.reload()
+        expect(page.get_by_text(re.compile(r"^Media \(2\)$")).first).to_be_visible()
+        page.get_by_role("button", name="Invia in revisione").first.click()
+        expect(page.get_by_text(re.compile(r"^In revisione: elemento n\. \d+")).first).to_be_visible()
+        browser.close()
+    [item] = svc.review.list_items(brand="bottega-pasubio", platform="instagram").items
+    names = [a.original_name for a in svc.attachments.list(item.id)]
+    alts = [(a.alt_text, a.alt_source) for a in svc.attachments.list(item.id)]
+    svc.review.close()
+    assert names == ["vetrina.png", "IMG_2031_maglioni-sul-banco.png"]
+    assert alts[0] == ("La vetrina con i gomitoli", "human") and alts[1][1] == "proposal"

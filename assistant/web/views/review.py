@@ -100,6 +100,23 @@ def change(call, *, conflict_key: str, yours: str, clear: tuple[str, ...]) -> No
     st.rerun()
 
 
+TABS = ("edit", "media", "decide", "comments", "history")
+
+
+def item_tabs(item_id: int, labels: list[str]):
+    """The item's tabs, staying on the one the reviewer chose when a label changes (attaching a file
+    or commenting changes a count) or the lines above them do: the choice is kept by name."""
+    chosen = f"rq_tab_{item_id}"
+
+    def keep() -> None:
+        picked = st.session_state.get(f"rq_tabs_{item_id}")
+        if picked in labels:
+            st.session_state[chosen] = TABS[labels.index(picked)]
+
+    default = labels[TABS.index(st.session_state.get(chosen, TABS[0]))]
+    return st.tabs(labels, key=f"rq_tabs_{item_id}", default=default, on_change=keep)
+
+
 def state_label(state: str) -> str:
     return t(f"state.{state}")
 
@@ -189,9 +206,9 @@ if ids:
     attached = svc.attachments.list(view.id, actor=who)
     show_violations(media_violations(view, attached))  # the media's, beside the text's
 
-    tab_edit, tab_media, tab_decide, tab_comments, tab_history = st.tabs(
-        [t("review.tab_edit"), t("media.tab", n=len(attached)), t("review.tab_decide"),
-         t("review.tab_comments", n=len(view.comments)), t("review.tab_history")])
+    tab_edit, tab_media, tab_decide, tab_comments, tab_history = item_tabs(view.id, [
+        t("review.tab_edit"), t("media.tab", n=len(attached)), t("review.tab_decide"),
+        t("review.tab_comments", n=len(view.comments)), t("review.tab_history")])
 
     with tab_edit:
         base_key, text_key = f"rq_base_{view.id}", f"rq_text_{view.id}"
