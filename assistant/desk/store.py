@@ -155,6 +155,9 @@ class Desk:
 
         def change(s: Session, d: DeskDraft) -> None:
             session = s.get(DeskSession, s.get(DeskTurn, d.turn_id).session_id)
+            if d.discarded_at is not None or d.draft is None:
+                raise MediaError(f"draft {d.id} is discarded or not finished: choose media on a finished draft",
+                                 code="desk_media_closed")
             if d.sent_item_id is not None:
                 raise MediaError(f"draft {d.id} is already in review as item {d.sent_item_id}: change its media "
                                  "there (the review page's Media tab, or `assistant queue attach`)",

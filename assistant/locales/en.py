@@ -865,6 +865,7 @@ STRINGS: dict[str, str] = {
     'draft.media_empty': "The brand's library has no media yet: upload images or videos on the Media page.",
     'error.desk_media_too_many': '{n} media on one draft: choose at most {max}.',
     'error.desk_media_wrong_brand': 'Media {id} belongs to brand {media_brand}, this draft to {brand}: upload the file to {brand} first.',
+    'error.desk_media_closed': 'This draft is discarded or not finished yet: choose media on a finished draft.',
     'error.desk_media_sent': 'This draft is already in review as item {item}: change its media there (the Media tab of the review page).',
     'media.pick_placeholder': 'Choose one or more files',
     'media.alt_proposal': 'Image: {subject}. {brief}',

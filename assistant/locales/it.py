@@ -865,6 +865,7 @@ STRINGS: dict[str, str] = {
     'draft.media_empty': 'La libreria del brand non ha ancora media: carica immagini o video nella pagina Media.',
     'error.desk_media_too_many': '{n} media su una bozza: scegline al massimo {max}.',
     'error.desk_media_wrong_brand': 'Il media {id} appartiene al brand {media_brand}, questa bozza a {brand}: carica prima il file su {brand}.',
+    'error.desk_media_closed': 'Questa bozza è stata scartata o non è ancora finita: scegli i media su una bozza finita.',
     'error.desk_media_sent': 'Questa bozza è già in revisione come elemento {item}: cambia lì i suoi media (la scheda Media della pagina Revisione).',
     'media.pick_placeholder': 'Scegli uno o più file',
     'media.alt_proposal': 'Immagine: {subject}. {brief}',

@@ -83,6 +83,17 @@ def test_refusals_change_nothing(svc):
         svc.desk.set_media(ada, row, [DraftMedia(media_id=ids[1])])
     assert refused.value.code == "desk_media_sent"
     assert [m.media_id for m in svc.desk.card(ada, row).media] == [ids[0]]
+    other = card_of(svc)
+    svc.desk.discard(ada, other)
+    with pytest.raises(MediaError) as refused:  # a discarded card takes nothing
+        svc.desk.set_media(ada, other, [DraftMedia(media_id=ids[1])])
+    assert refused.value.code == "desk_media_closed" and "scartata" in refused.value.localised("it")
+    who = svc.people.actor("ada")
+    turn = svc.desk.start_turn(who, svc.desk.latest(who, BRAND), kind="brief", text="Ancora", request={}, owner="t")
+    streaming = svc.desk.writer_begin(turn, "mastodon", 1)
+    with pytest.raises(MediaError) as refused:  # nor does one still being written
+        svc.desk.set_media(ada, streaming, [DraftMedia(media_id=ids[1])])
+    assert refused.value.code == "desk_media_closed"
 
 
 def test_a_desk_without_a_library_says_so(svc):
