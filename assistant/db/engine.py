@@ -71,10 +71,28 @@ def _sqlite_connect(dbapi_connection, _record) -> None:
     # busy_timeout first: switching a new file to WAL takes a lock that a second process opening
     # the same empty database at the same moment must wait for, not fail on.
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA journal_mode=WAL")
+    _wal(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")  # durable at checkpoints, safe with WAL
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _wal(cursor) -> None:
+    """`PRAGMA journal_mode=WAL`, tried again while another process switches the same new file:
+    when both hold the file's shared lock and want it whole, SQLite answers one of them "database
+    is locked" at once, without the busy timeout (it would be a deadlock). The other's switch is
+    persistent: the retry finds WAL already on."""
+    import sqlite3
+
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02 + 0.05 * random.random())
 
 
 def _sqlite_begin(conn: Connection) -> None:

@@ -217,3 +217,30 @@ def test_0003_turns_stored_messages_into_params(db_url):
         assert [v["params"] for v in revisions[0]] == [p for p, _, _ in EXPECTED]
     finally:
         engine.dispose()
+
+
+def test_switching_a_new_file_to_wal_waits_out_another_process_doing_the_same():
+    """Two processes switching one new file to WAL at once: SQLite answers one "database is locked"
+    at once (both hold the shared lock; waiting would deadlock). The switch is tried again until the
+    other's is done; any other error is raised as it is."""
+    import sqlite3
+
+    from assistant.db.engine import _wal
+
+    class Cursor:
+        def __init__(self, failures: list[str]) -> None:
+            self.failures, self.calls = failures, 0
+
+        def execute(self, sql: str) -> None:
+            assert sql == "PRAGMA journal_mode=WAL"
+            self.calls += 1
+            if self.failures:
+                raise sqlite3.OperationalError(self.failures.pop(0))
+
+    busy = Cursor(["database is locked", "database is locked"])
+    _wal(busy)
+    assert busy.calls == 3
+    broken = Cursor(["disk I/O error"])
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
+        _wal(broken)
+    assert broken.calls == 1

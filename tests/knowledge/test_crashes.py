@@ -74,6 +74,24 @@ def services_of(environ):
     return Services(settings, embedder=HashingEmbedder())
 
 
+def recorded_count(environ) -> int:
+    """How many documents the brand's record holds, read as another process would (0 before the
+    database or its tables exist)."""
+    from sqlalchemy import create_engine, text
+
+    url = environ.get("ASSISTANT_DATABASE_URL") or f"sqlite:///{environ['ASSISTANT_HOME']}/copydesk.db"
+    if url.startswith("sqlite") and not (Path(environ["ASSISTANT_HOME"]) / "copydesk.db").exists():
+        return 0
+    engine = create_engine(url)
+    try:
+        with engine.connect() as c:
+            return c.execute(text("SELECT count(*) FROM knowledge_docs WHERE brand = 'bottega-pasubio'")).scalar()
+    except Exception:  # noqa: BLE001 - not made yet, or being made
+        return 0
+    finally:
+        engine.dispose()
+
+
 def expected_ids(environ) -> set[str]:
     from assistant.knowledge.parsing import parse_file
 
@@ -93,10 +111,17 @@ def test_ingest_killed_at_many_points_loses_nothing_and_duplicates_nothing(env):
     svc.review.close()
     rng = random.Random(11)
     kills = 0
-    for _ in range(6):  # each run starts where the killed one left off; kill it at a random moment
+    for _ in range(6):  # each run starts where the killed one left off, and is killed mid-work
+        before = recorded_count(env)
         proc = subprocess.Popen([str(ASSISTANT), "ingest", "bottega-pasubio"], env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(2.0, 6.0))
+        # Not after a fixed time (a fast machine finishes first): once this run has recorded a batch
+        # of its own, then a random moment more, so the kill lands while the next batch is being
+        # embedded, recorded or written to Chroma.
+        deadline = time.monotonic() + 120
+        while proc.poll() is None and recorded_count(env) <= before and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0.0, 0.5))
         if proc.poll() is None:
             os.kill(proc.pid, signal.SIGKILL)
             kills += 1
