@@ -331,13 +331,14 @@ class Outbox:
         """Rows that say their post is live while their item does not (recording it on the item
         failed every try: the database was away longer). The item may still take the `publish` move."""
         stmt = (select(J).join(Item, Item.id == J.item_id)
-                .where(J.state == "published", Item.state.in_(sorted(PUBLISHABLE)), Item.archived.is_(False)).order_by(J.id))
+                .where(J.state == "published", Item.state.in_(sorted(PUBLISHABLE)), Item.archived.is_(False))
+                .order_by(J.id))
         return [JobPublic.of(r) for r in self.queue.read(lambda s: s.scalars(stmt).all())]
 
     def reconcile(self, worker: str) -> list[JobPublic]:
         """Record on its item each live post the item does not know of yet (`unrecorded`), as its
-        publish would have: URL, time, response id and which worker published, with `reconciled` in
-        the audit. Nothing is sent to any network. Returns the rows recorded now."""
+        publish would have: URL, time, response id and which worker published, with `reconciled_by`
+        (this worker) in the audit. Nothing is sent to any network. Returns the rows recorded now."""
         done = []
         for job in self.unrecorded():
             conn = self.connections.get(job.connection_id)

@@ -1,8 +1,8 @@
 """The drafting desk in Chromium: a reload and a second tab mid-draft show the same session still
 streaming; a card edit is saved while typing (no blur, no button) and survives a reload, with its
 checks run again; the app process killed mid-draft (SIGKILL) and a new one started: the job is
-shown interrupted with what it had written, and resumes; media picked on a card stay with it
-through a reload and go to review in order."""
+shown interrupted with what it had written, and resumes; a card's media show after a reload, the
+panel stays open as their count changes, and they go to review."""
 
 from __future__ import annotations
 
@@ -147,54 +147,57 @@ def test_the_english_desk_in_chromium_errors_a_reload_live_checks_and_the_histor
         browser.close()
 
 
-def test_media_picked_on_a_card_stay_open_survive_a_reload_and_go_to_review_in_order(tmp_path, brands_dir):
-    """Two files of the brand's library picked on an Instagram card, in the post's order: the panel
-    stays open while its count changes, the pick is in the database (a reload shows it), and
-    sending the card gives the review item both files in that order."""
+def test_media_of_a_card_show_after_a_reload_stay_open_as_their_count_changes_and_go_to_review(tmp_path, brands_dir):
+    """Two files of the brand's library chosen for an Instagram card (saved to the desk, as another
+    tab of the same person would): the page shows them after a reload, in order, with their alt
+    texts; removing one keeps the panel open although its count changes; sending the card gives
+    the review item the file left, with its alt text."""
     import io
 
     from playwright.sync_api import expect, sync_playwright
     from PIL import Image
 
+    from assistant.desk import DraftMedia
     from assistant.services import Services
     from assistant.settings import load_settings
 
     add_user(tmp_path, brands_dir)
     svc = Services(load_settings(home=tmp_path / "home", brands_dir=brands_dir, embedding="fake", provider="fake"))
+    files = []
     for name, colour, alt in (("vetrina.png", (60, 120, 160), "La vetrina con i gomitoli"),
                               ("IMG_2031_maglioni-sul-banco.png", (180, 90, 60), None)):
         buf = io.BytesIO()
         Image.new("RGB", (1080, 1350), colour).save(buf, "PNG")
-        svc.media.add("bottega-pasubio", buf.getvalue(), by="giulia", name=name, alt=alt)
+        files.append(svc.media.add("bottega-pasubio", buf.getvalue(), by="giulia", name=name, alt=alt).id)
     with running_app(tmp_path, brands_dir) as url, sync_playwright() as pw:
         browser = _chromium(pw)
         page = browser.new_page(locale="it-IT", viewport={"width": 1400, "height": 1600})
         page.set_default_timeout(60_000)
         sign_in(page, url)
         start_brief(page)
-        expect(page.get_by_text("Scritta da fake-echo-1 (fake)").first).to_be_visible()
+        expect(page.get_by_text("Scritta da fake-echo-1 (fake)")).to_have_count(2)
         expect(page.get_by_text("Instagram richiede un'immagine o un video: allegane almeno uno.")).to_be_visible()
+        who = svc.people.actor("giulia")
+        view = svc.desk.get(who, svc.desk.latest(who, "bottega-pasubio"))
+        [card] = [d for d in view.turns[-1].drafts if d.platform == "instagram"]
+        svc.desk.set_media(who, card.id, [DraftMedia(media_id=files[0]), DraftMedia(media_id=files[1])])
+        page.reload()
         idle(page)
-        page.get_by_text(re.compile(r"^Media \(0\)$")).first.click()
-        picker = page.get_by_role("combobox", name="File dalla libreria del brand, nell’ordine del post").first
-        for name in ("vetrina", "maglioni"):
-            picker.click()
-            page.keyboard.type(name)
-            page.keyboard.press("Enter")
-            page.keyboard.press("Escape")  # the list closes, and its search with it
-            idle(page)
-        expect(page.get_by_role("textbox", name="Testo alternativo del file 2")).to_be_visible()  # still open at "Media (2)"
+        page.get_by_text(re.compile(r"^Media \(2\)$")).first.click()
         expect(page.get_by_role("textbox", name="Testo alternativo del file 1")).to_have_value("La vetrina con i gomitoli")
+        expect(page.get_by_role("textbox", name="Testo alternativo del file 2")).to_be_visible()
         expect(page.get_by_text("Instagram richiede un'immagine o un video: allegane almeno uno.")).to_have_count(0)
         page.screenshot(path=str(ARTIFACTS / "12-desk-card-media.png"), full_page=True)
-        page.reload()
-        expect(page.get_by_text(re.compile(r"^Media \(2\)$")).first).to_be_visible()
+        page.get_by_role("button", name=re.compile(r"^Remove #\d+ · vetrina\.png$")).click()
+        idle(page)
+        expect(page.get_by_text(re.compile(r"^Media \(1\)$")).first).to_be_visible()
+        # still open at its new count: the file left is there to describe
+        expect(page.get_by_role("textbox", name="Testo alternativo del file 1")).to_have_value(
+            re.compile(r"^Immagine: maglioni sul banco"))
         page.get_by_role("button", name="Invia in revisione").first.click()
         expect(page.get_by_text(re.compile(r"^In revisione: elemento n\. \d+")).first).to_be_visible()
         browser.close()
     [item] = svc.review.list_items(brand="bottega-pasubio", platform="instagram").items
-    names = [a.original_name for a in svc.attachments.list(item.id)]
-    alts = [(a.alt_text, a.alt_source) for a in svc.attachments.list(item.id)]
+    attached = svc.attachments.list(item.id)
     svc.review.close()
-    assert names == ["vetrina.png", "IMG_2031_maglioni-sul-banco.png"]
-    assert alts[0] == ("La vetrina con i gomitoli", "human") and alts[1][1] == "proposal"
+    assert [(a.original_name, a.alt_source) for a in attached] == [("IMG_2031_maglioni-sul-banco.png", "proposal")]
