@@ -302,6 +302,24 @@ def plant_payloads(brands_dir: Path, base: str) -> None:
     profile_file.write_text(yaml.safe_dump(profile, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
+def plant_media(tmp_path: Path, brands_dir: Path, base: str) -> None:
+    """A file of the brand's library whose alt text carries the payloads and whose name is Markdown
+    and HTML too (a name keeps no slashes: a path's last part)."""
+    import io
+
+    from PIL import Image
+
+    from assistant.services import Services
+    from assistant.settings import load_settings
+
+    svc = Services(load_settings(home=tmp_path / "home", brands_dir=brands_dir, embedding="fake", provider="fake"))
+    buf = io.BytesIO()
+    Image.new("RGB", (600, 600), (120, 60, 30)).save(buf, "PNG")
+    svc.media.add("bottega-pasubio", buf.getvalue(), by="giulia", name="![m](pixel-name.png) <img src=x>.png",
+                  alt=f"Gomitoli {payloads(base, 'alt')}")
+    svc.review.close()
+
+
 @pytest.fixture
 def pixel():
     with PixelServer() as server:
@@ -312,6 +330,7 @@ def pixel():
 def payload_app_url(tmp_path, brands_dir, pixel):
     plant_payloads(brands_dir, pixel.base)
     add_user(tmp_path, brands_dir, name=f"Giulia ![r]({pixel.base}/pixel-reviewer)")  # a user's name is text too
+    plant_media(tmp_path, brands_dir, pixel.base)
     with running_app(tmp_path, brands_dir) as url:
         yield url
 
@@ -347,6 +366,11 @@ def test_foreign_text_loads_nothing_in_chromium(payload_app_url, pixel, tmp_path
         page.get_by_text("Fonti usate").first.click()
         expect(page.get_by_text("Zafferano e ricamo in bottega, giornata").first).to_be_visible()  # a source
         settle("draft")
+        idle(page)
+        page.get_by_text(re.compile(r"^Media \(0\)$")).first.click()  # the card's media panel
+        expect(page.get_by_role("combobox", name="File dalla libreria del brand, nell’ordine del post").first
+               ).to_be_visible()
+        settle("draft-media")
 
         page.get_by_role("button", name="Invia in revisione").first.click()
         expect(page.get_by_text("In revisione: elemento n. 1")).to_be_visible()
@@ -409,6 +433,11 @@ def test_foreign_text_loads_nothing_in_chromium(payload_app_url, pixel, tmp_path
         expect(page.get_by_role("heading", name="Calendario editoriale")).to_be_visible()
         settle("calendar")
 
+        page.get_by_role("link", name="Media").click()  # the library's names and alt texts
+        expect(page.get_by_role("heading", name=re.compile(r"^Media di Bottega Pasubio"))).to_be_visible()
+        expect(page.get_by_text(re.compile(r"^Gomitoli")).first).to_be_visible()
+        settle("media-page")
+
         page.get_by_role("link", name="Risultati").click()
         expect(page.get_by_role("heading", name="Risultati")).to_be_visible()
         page.wait_for_timeout(1000)  # the charts draw
@@ -437,6 +466,8 @@ def test_foreign_text_loads_nothing_in_chromium(payload_app_url, pixel, tmp_path
     assert f"<img src=\"{base}/pixel-img-guideline\">" in seen["library-guidelines"]
     assert "[link](javascript:alert(1))" in everything
     assert f"![n]({base}/pixel-name)" in seen["insights"]  # the scope radio's label
+    assert f"![x]({base}/pixel-md-alt)" in seen["media-page"] and "![m](pixel-name.png)" in seen["media-page"]
+    assert f'<img src="{base}/pixel-img-alt">' in seen["media-page"]  # an alt text, as text
 
 
 # --- sessions across replicas, and dead links (issue 11) -----------------------------------------
