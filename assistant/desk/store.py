@@ -139,10 +139,9 @@ class Desk:
         """The card's media, in order, replacing those it had (empty: none): files of the session's
         brand, each once, at most `MAX_MEDIA`, each with the alt text typed on the card (None: the
         file's own). Only the card's owner; a card sent to review is refused (its item has them)."""
-        from assistant.media import MediaError
-        from assistant.media.attachments import MAX_ALT
+        from assistant.media import MediaError, alt
 
-        chosen = [DraftMedia(media_id=int(m.media_id), alt=_alt(m.alt, MAX_ALT)) for m in items]
+        chosen = [DraftMedia(media_id=int(m.media_id), alt=alt.clean(m.alt)) for m in items]
         ids = [m.media_id for m in chosen]
         if len(set(ids)) != len(ids):
             raise MediaError("the same media id is given twice: choose each file once", code="media_twice")
@@ -373,14 +372,3 @@ def _draft(d: DeskDraft) -> StreamedDraft:
                          edited_text=d.edited_text, edited_at=d.edited_at, sent_item_id=d.sent_item_id,
                          discarded=d.discarded_at is not None,
                          media=[DraftMedia.model_validate(m) for m in d.media or []])
-
-
-def _alt(text: str | None, limit: int) -> str | None:
-    """The alt text typed on a card, trimmed (empty: none)."""
-    from assistant.media import MediaError
-
-    text = (text or "").strip()
-    if len(text) > limit:
-        raise MediaError(f"alt text of {len(text)} characters: write at most {limit} (platforms take less: "
-                         "1,500 on Mastodon)", code="media_alt_huge", n=len(text), max=limit)
-    return text or None

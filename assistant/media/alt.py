@@ -10,6 +10,7 @@ import re
 _NOISE = re.compile(r"^(img|dsc|dscn|dscf|pxl|dji|gopr|mvimg|photo|foto|image|immagine|screenshot|whatsapp|"
                     r"scaled|final|copy|copia|edit|v\d+|\d+|[0-9a-f]{8,})$", re.IGNORECASE)
 MAX_BRIEF = 160
+MAX_ALT = 5000  # far above any platform's limit (the media rules check those): a guard, not a rule
 
 
 def subject(filename: str) -> str:
@@ -52,3 +53,16 @@ def first(typed: str | None, uploaded: str | None, filename: str, brief: str,
         return text, "human"
     proposed = propose(filename, brief, language)
     return (proposed, "proposal") if proposed else (None, None)
+
+
+def clean(text: str | None) -> str | None:
+    """Alt text as a person typed it, trimmed (empty: none); refused when far too long."""
+    from assistant.media.errors import MediaError
+
+    if text is None:
+        return None
+    text = text.strip()
+    if len(text) > MAX_ALT:
+        raise MediaError(f"alt text of {len(text)} characters: write at most {MAX_ALT} (platforms take less: "
+                         "1,500 on Mastodon)", code="media_alt_huge", n=len(text), max=MAX_ALT)
+    return text or None

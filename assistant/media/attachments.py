@@ -31,7 +31,7 @@ from assistant.platforms.checks import Violation
 from assistant.review.schemas import ItemPublic
 from assistant.review.store import ItemNotFound, ReviewStore
 
-MAX_ALT = 5000  # far above any platform's limit (the media rules check those): a guard, not a rule
+MAX_ALT = alt.MAX_ALT
 
 
 class Attachments:
@@ -57,7 +57,7 @@ class Attachments:
             raise MediaError(f"{len(alt_texts)} alt texts for {len(ids)} media: give at most one per file, in order",
                              code="media_alt_count", n=len(alt_texts), media=len(ids))
         actor = self.queue.actor(by)
-        texts = [_clean_alt(a) for a in alt_texts] + [None] * (len(ids) - len(alt_texts))
+        texts = [alt.clean(a) for a in alt_texts] + [None] * (len(ids) - len(alt_texts))
 
         def change(s: Session, item: ItemPublic) -> None:
             rows = {m.id: m for m in s.scalars(select(Media).where(Media.id.in_(ids)))}
@@ -119,7 +119,7 @@ class Attachments:
         """Set (or clear, with None or "") the alt text of one attached file: typed by `by`
         (`human`), or a suggestion to confirm (`proposal=True`, e.g. a model's)."""
         actor = self.queue.actor(by)
-        text = _clean_alt(text)
+        text = alt.clean(text)
         source = None if text is None else "proposal" if proposal else "human"
 
         def change(s: Session, item: ItemPublic) -> None:
@@ -202,7 +202,7 @@ def preview(files: Sequence[MediaPublic], alt_texts: Sequence[str | None], *, br
     """Files of a library as they would be attached, in this order, with the alt text `attach`
     would give them (`alt_texts[i]` typed for `files[i]`, else the upload's, else a proposal):
     what `check_media` reads, before there is a review item (a card on the drafting desk)."""
-    texts = [_clean_alt(a) for a in alt_texts] + [None] * max(0, len(files) - len(alt_texts))
+    texts = [alt.clean(a) for a in alt_texts] + [None] * max(0, len(files) - len(alt_texts))
     out = []
     for position, (m, typed) in enumerate(zip(files, texts)):
         text, source = alt.first(typed, m.alt_text, m.original_name, brief, language)
@@ -220,13 +220,3 @@ def _renumber(s: Session, rows: list[MediaAttachment]) -> None:
     for i, row in enumerate(rows):
         row.position = i
     s.flush()
-
-
-def _clean_alt(text: str | None) -> str | None:
-    if text is None:
-        return None
-    text = text.strip()
-    if len(text) > MAX_ALT:
-        raise MediaError(f"alt text of {len(text)} characters: write at most {MAX_ALT} (platforms take less: "
-                         "1,500 on Mastodon)", code="media_alt_huge", n=len(text), max=MAX_ALT)
-    return text or None
